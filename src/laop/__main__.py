@@ -1,0 +1,3 @@
+from laop.cli import main
+
+main()

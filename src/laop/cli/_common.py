@@ -1,0 +1,122 @@
+"""What every command shares: global options, the store, errors → exit codes."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import typer
+from typer.core import TyperGroup
+
+from laop.errors import DatabaseError, LaopError
+from laop.output import error
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from laop.models import User
+
+
+@dataclass
+class State:
+    """Global options, set by the root callback."""
+
+    db: str | None = None
+    user: str | None = None
+
+
+state = State()
+
+
+class LaopGroup(TyperGroup):
+    """Turns LaopError (and database failures) into one stderr sentence and an exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LaopError as exc:
+            error(exc.message)
+            raise typer.Exit(exc.exit_code) from None
+        except Exception as exc:
+            translated = _database_failure(exc)
+            if translated is None:
+                raise
+            error(translated.message)
+            raise typer.Exit(translated.exit_code) from None
+
+
+def _database_failure(exc: Exception) -> LaopError | None:
+    if not type(exc).__module__.startswith(("sqlalchemy", "sqlite3", "psycopg")):
+        return None
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    return DatabaseError(f"The database refused the operation: {detail}.")
+
+
+def new_typer(help_text: str) -> typer.Typer:
+    """A Typer app for one noun, with laop's error handling."""
+    return typer.Typer(
+        cls=LaopGroup,
+        help=help_text,
+        no_args_is_help=True,
+        add_completion=False,
+        rich_markup_mode=None,
+    )
+
+
+_engines: dict[str, Any] = {}
+
+
+def engine() -> Any:
+    """The engine for --db / LAOP_DB, schema checked (an empty database is created)."""
+    from laop.db import check_schema, database_url, make_engine
+
+    url = database_url(state.db)
+    if url not in _engines:
+        created = make_engine(url)
+        check_schema(created)
+        _engines[url] = created
+    return _engines[url]
+
+
+@contextmanager
+def store(*, write: bool = True) -> Iterator["Session"]:
+    """One session, one transaction, for the whole command."""
+    from laop.db import session_scope
+
+    with session_scope(engine(), write=write) as session:
+        yield session
+
+
+def actor(session: "Session") -> "User":
+    """The acting user (--as / LAOP_USER, or the only user)."""
+    from laop.services.users import acting_user
+
+    return acting_user(session, state.user)
+
+
+def visible_owner(session: "Session", *, owner: str | None, everyone: bool) -> "User | None":
+    """Whose buyers a listing shows: --owner, --all (None), or by role.
+
+    A salesperson sees their own buyers by default; a manager sees everyone's.
+    """
+    from laop.errors import InvalidInput
+    from laop.services.users import get_user
+
+    if owner and everyone:
+        raise InvalidInput("Give either --owner or --all, not both.")
+    if owner:
+        return get_user(session, owner)
+    if everyone:
+        return None
+    me = actor(session)
+    return None if me.role == "manager" else me
+
+
+def split_values(values: list[str] | None) -> list[str]:
+    """Repeatable options may also carry several values in one (comma, semicolon)."""
+    from laop.services.normalize import split_multi
+
+    out: list[str] = []
+    for value in values or []:
+        out.extend(split_multi(value))
+    return out

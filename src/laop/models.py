@@ -1,0 +1,208 @@
+"""Every table of the laop store (DOMAIN §2).
+
+Instants are stored as naive UTC (see UTCDateTime) and handled in Python as aware UTC
+datetimes. Business days are derived with the business time zone when read.
+"""
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+__all__ = [
+    "Customer",
+    "CustomerContact",
+    "CustomerEvent",
+    "CustomerProduct",
+    "GradeChange",
+    "Inquiry",
+    "Message",
+    "Setting",
+    "UTCDateTime",
+    "User",
+    "utcnow",
+]
+
+
+def utcnow() -> datetime:
+    """The current instant, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An instant stored as naive UTC on every engine and read back aware in UTC.
+
+    Naive storage keeps SQL comparisons identical on SQLite (no time-zone type) and
+    PostgreSQL; values without an offset are taken to be UTC already.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None or value.tzinfo is None:
+            return value
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if isinstance(value, str):  # raw SQL over SQLite returns text
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True, max_length=80)
+    role: str = Field(default="sales", max_length=16)
+    subaccount: str | None = Field(default=None, max_length=80)
+    email: str | None = Field(default=None, max_length=254)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CustomerBase(SQLModel):
+    company: str | None = Field(default=None, max_length=300)
+    contact: str | None = Field(default=None, max_length=200)
+    country: str | None = Field(default=None, max_length=2, index=True)
+    city: str | None = Field(default=None, max_length=120)
+    region: str | None = Field(default=None, max_length=40)
+    nature: str | None = Field(default=None, max_length=20)
+    strength: str | None = Field(default=None, max_length=200)
+    source: str | None = Field(default=None, max_length=20)
+    grade: str | None = Field(default=None, max_length=1)
+    notes: str | None = None
+
+
+class Customer(CustomerBase, table=True):
+    __table_args__ = (
+        Index("ix_customer_owner_due", "owner_id", "due_on"),
+        Index("ix_customer_owner_awaiting", "owner_id", "awaiting_since"),
+        Index("ix_customer_owner_acquired", "owner_id", "acquired_at"),
+        Index("ix_customer_due", "due_on"),
+        Index("ix_customer_awaiting", "awaiting_since"),
+        Index("ix_customer_grade", "grade"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int | None = Field(default=None, foreign_key="user.id")
+    # Normalised names for duplicate lookup (services/normalize.py).
+    company_key: str = Field(default="", index=True, max_length=300)
+    contact_key: str = Field(default="", max_length=200)
+    # Acquisition date (获得客户时间): first inquiry or message, or the date a sheet gives.
+    acquired_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Follow-up state derived from the message log and the grade (services/cadence.py);
+    # stored so that the due list is one indexed query at 100,000 buyers.
+    last_contact_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_out_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_out_day: date | None = None
+    last_in_channel: str | None = Field(default=None, max_length=20)
+    awaiting_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    due_on: date | None = None
+
+
+class CustomerContact(SQLModel, table=True):
+    """One e-mail address or phone number of a buyer, normalised for exact lookup."""
+
+    __tablename__ = "customer_contact"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "kind", "value"),
+        Index("ix_customer_contact_value", "kind", "value"),
+        Index("ix_customer_contact_domain", "domain"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    kind: str = Field(max_length=8)  # "email" or "phone"
+    value: str = Field(max_length=254)
+    # Company e-mail domain; None for phones and free-mail addresses.
+    domain: str | None = Field(default=None, max_length=254)
+    whatsapp: bool = False
+    position: int = 0
+
+
+class CustomerProduct(SQLModel, table=True):
+    __tablename__ = "customer_product"
+    __table_args__ = (UniqueConstraint("customer_id", "product"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    product: str = Field(max_length=200, index=True)
+    position: int = 0
+
+
+class GradeChange(SQLModel, table=True):
+    __tablename__ = "grade_change"
+    __table_args__ = (Index("ix_grade_change_customer_at", "customer_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    old_grade: str | None = Field(default=None, max_length=1)
+    new_grade: str = Field(max_length=1)
+    reason: str | None = None
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CustomerEvent(SQLModel, table=True):
+    """The buyer's history of edits that are not messages: merges, owner changes."""
+
+    __tablename__ = "customer_event"
+    __table_args__ = (Index("ix_customer_event_customer_at", "customer_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    kind: str = Field(max_length=20)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Message(SQLModel, table=True):
+    """One contact with a buyer, in either direction (DOMAIN §2)."""
+
+    __table_args__ = (
+        Index("ix_message_customer_at", "customer_id", "at"),
+        Index("ix_message_user_at", "user_id", "at"),
+        Index("ix_message_at", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    channel: str = Field(max_length=20)
+    direction: str = Field(max_length=3)
+    kind: str = Field(default="other", max_length=20)
+    auto: bool = False
+    note: str | None = None
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Inquiry(SQLModel, table=True):
+    """An opportunity (询盘/商机) opened by a buyer's message."""
+
+    __table_args__ = (
+        Index("ix_inquiry_customer_status", "customer_id", "status"),
+        Index("ix_inquiry_received_at", "received_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    message_id: int | None = Field(default=None, foreign_key="message.id")
+    channel: str = Field(max_length=20)
+    product: str | None = Field(default=None, max_length=200)
+    quantity: str | None = Field(default=None, max_length=80)
+    message: str | None = None
+    status: str = Field(default="new", max_length=10)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Setting(SQLModel, table=True):
+    key: str = Field(primary_key=True, max_length=80)
+    value: str = Field(max_length=2000)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

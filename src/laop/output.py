@@ -1,0 +1,207 @@
+"""Rich renderers for people and the one JSON serializer for scripts.
+
+Colour, prompts and spinners appear only on a terminal; NO_COLOR is honoured by Rich.
+"""
+
+import json
+import sys
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.theme import Theme
+
+__all__ = [
+    "console",
+    "emit_json",
+    "err_console",
+    "error",
+    "interactive",
+    "render_candidates",
+    "render_customer",
+    "render_customers",
+    "render_settings",
+    "render_users",
+    "success",
+]
+
+THEME = Theme(
+    {
+        "ok": "green",
+        "warn": "yellow",
+        "error": "bold red",
+        "muted": "dim",
+        "id": "cyan",
+        "grade.A": "bold green",
+        "grade.B": "green",
+        "grade.C": "yellow",
+        "grade.D": "dim",
+        "grade.none": "magenta",
+        "awaiting": "bold red",
+        "overdue": "red",
+    }
+)
+
+console = Console(theme=THEME, highlight=False)
+err_console = Console(theme=THEME, stderr=True, highlight=False)
+
+
+def interactive() -> bool:
+    """True when a person sits at both ends: only then may laop prompt."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def emit_json(data: Any) -> None:
+    """Write ``data`` as UTF-8 JSON on stdout: stable keys, ISO dates, no colour."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_default))
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def error(message: str) -> None:
+    """One line on stderr."""
+    err_console.print(f"[error]laop:[/error] {message}", soft_wrap=True)
+
+
+def success(message: str) -> None:
+    """A short confirmation for people (stderr, so stdout stays clean for pipes)."""
+    err_console.print(f"[ok]✓[/ok] {message}", soft_wrap=True)
+
+
+def grade_cell(grade: str | None) -> str:
+    return f"[grade.{grade}]{grade}[/]" if grade else "[grade.none]–[/]"
+
+
+def _short(moment: str | None) -> str:
+    return moment[:16].replace("T", " ") if moment else ""
+
+
+def render_customers(views: list[dict[str, Any]], *, title: str = "Customers 客户") -> None:
+    """A table of buyers."""
+    if not views:
+        console.print("[muted]No customers.[/muted]")
+        return
+    table = Table(title=title, title_justify="left")
+    for name in ("ID", "Company 公司", "Contact 联系人", "Country 国家", "Grade 等级", "Owner 业务员", "Last contact 最近联系", "Due 下次跟进"):
+        table.add_column(name, no_wrap=name in ("ID", "Grade 等级"))
+    for v in views:
+        table.add_row(
+            f"[id]{v['id']}[/id]",
+            v["company"] or "",
+            v["contact"] or "",
+            v["country"] or "",
+            grade_cell(v["grade"]),
+            v["owner"] or "",
+            _short(v["last_contact_at"]),
+            "[awaiting]awaiting reply[/]" if v["awaiting_since"] else (v["due_on"] or ""),
+        )
+    console.print(table)
+
+
+def render_customer(view: dict[str, Any]) -> None:
+    """One buyer with its history."""
+    name = view["company"] or view["contact"] or f"customer {view['id']}"
+    console.print(f"[id]#{view['id']}[/id] [bold]{name}[/bold]  grade {grade_cell(view['grade'])}")
+    fields = [
+        ("Contact 联系人", view["contact"]),
+        ("E-mail 邮箱", ", ".join(view["emails"])),
+        ("Phone 电话", ", ".join(view["phones"])),
+        ("WhatsApp", ", ".join(view.get("whatsapp", []))),
+        ("Country 国家", f"{view['country_name']} ({view['country']})" if view["country"] else None),
+        ("City 城市", view["city"]),
+        ("Region 区域", view["region"]),
+        ("Nature 性质", view["nature"]),
+        ("Strength 实力", view["strength"]),
+        ("Source 来源", view["source"]),
+        ("Products 产品", ", ".join(view["products"])),
+        ("Owner 业务员", view["owner"]),
+        ("Acquired 获得客户时间", _short(view["acquired_at"])),
+        ("Last contact 最近联系", _short(view["last_contact_at"])),
+        ("Awaiting reply since 待回复", _short(view["awaiting_since"])),
+        ("Next due 下次跟进", view["due_on"]),
+        ("Notes 备注", view["notes"]),
+    ]
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="muted")
+    grid.add_column()
+    for label, value in fields:
+        if value:
+            grid.add_row(label, str(value))
+    console.print(grid)
+    if view.get("open_inquiries"):
+        table = Table(title="Open inquiries 未结询盘", title_justify="left")
+        for name in ("ID", "Received 收到", "Channel", "Product 产品", "Qty", "Status"):
+            table.add_column(name)
+        for q in view["open_inquiries"]:
+            table.add_row(str(q["id"]), _short(q["received_at"]), q["channel"], q["product"] or "", q["quantity"] or "", q["status"])
+        console.print(table)
+    if view.get("recent_messages"):
+        table = Table(title="Recent contacts 最近联系记录", title_justify="left")
+        for name in ("When 时间", "Dir", "Channel", "Kind", "By", "Note"):
+            table.add_column(name)
+        for m in view["recent_messages"]:
+            arrow = "→ out" if m["direction"] == "out" else "← in"
+            kind = f"{m['kind']} (auto)" if m["auto"] else m["kind"]
+            table.add_row(_short(m["at"]), arrow, m["channel"], kind, m["user"] or "", m["note"] or "")
+        console.print(table)
+    if view.get("grade_history"):
+        table = Table(title="Grade history 等级变更", title_justify="left")
+        for name in ("When 时间", "From", "To", "By", "Reason 原因"):
+            table.add_column(name)
+        for g in view["grade_history"]:
+            table.add_row(_short(g["at"]), g["from"] or "–", g["to"], g["user"] or "", g["reason"] or "")
+        console.print(table)
+    if view.get("events"):
+        for event in view["events"]:
+            console.print(f"[muted]{_short(event['at'])} {event['kind']} by {event['user'] or '?'}: {event['detail']}[/muted]")
+
+
+def render_candidates(rows: list[dict[str, Any]]) -> None:
+    """Ranked duplicate candidates."""
+    if not rows:
+        console.print("[muted]No matching customers.[/muted]")
+        return
+    table = Table(title="Possible matches 可能重复", title_justify="left")
+    for name in ("#", "ID", "Score", "Company 公司", "Contact 联系人", "Country", "Grade", "Owner", "Why"):
+        table.add_column(name)
+    for index, row in enumerate(rows, start=1):
+        c = row["customer"]
+        table.add_row(
+            str(index), f"[id]{c['id']}[/id]", f"{row['score']:.0f}", c["company"] or "", c["contact"] or "",
+            c["country"] or "", grade_cell(c["grade"]), c["owner"] or "", "; ".join(row["reasons"]),
+        )
+    console.print(table)
+
+
+def render_users(rows: list[dict[str, Any]]) -> None:
+    """The team."""
+    table = Table(title="Users 用户", title_justify="left")
+    for name in ("ID", "Name", "Role 角色", "Sub-account 子账号", "E-mail"):
+        table.add_column(name)
+    for u in rows:
+        table.add_row(str(u["id"]), u["name"], u["role"], u["subaccount"] or "", u["email"] or "")
+    console.print(table)
+
+
+def render_settings(rows: list[dict[str, Any]]) -> None:
+    """Settings with defaults dimmed."""
+    table = Table(title="Settings 设置", title_justify="left")
+    table.add_column("Key")
+    table.add_column("Value")
+    for row in rows:
+        value = f"[muted]{row['value']} (default)[/muted]" if row["default"] else str(row["value"])
+        table.add_row(row["key"], value)
+    console.print(table)

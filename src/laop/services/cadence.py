@@ -1,0 +1,187 @@
+"""Grades and the follow-up cadence (DOMAIN §4): who is due, and who awaits our reply.
+
+Each buyer's follow-up state (last outbound contact, awaiting-reply flag, next due
+date) is derived from the message log and the grade, and stored on the customer row
+so that the due list is one indexed query. ``refresh_followup`` is the one place that
+derives it; everything that changes its inputs calls it.
+"""
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, false, literal_column, update
+from sqlmodel import Session, func, select
+
+from laop.enums import Grade, parse_enum
+from laop.errors import InvalidInput
+from laop.models import Customer, GradeChange, Inquiry, Message, User, utcnow
+from laop.services.clock import business_day, business_tz
+from laop.services.settings import get_int
+
+__all__ = [
+    "OPEN_INQUIRY_STATUSES",
+    "cadence_days",
+    "refresh_all_due",
+    "refresh_followup",
+    "set_grade",
+]
+
+# An inquiry is open until it ends in an order, is lost, or is marked spam.
+OPEN_INQUIRY_STATUSES = ("new", "replied", "quoted", "sample")
+
+
+def cadence_days(session: Session) -> dict[str, int]:
+    """Follow-up interval in days for each grade (settings cadence.A … cadence.D)."""
+    return {grade.value: get_int(session, f"cadence.{grade.value}") for grade in Grade}
+
+
+def set_grade(
+    session: Session,
+    customer: Customer,
+    *,
+    grade: str,
+    actor: User,
+    reason: str | None = None,
+    at: datetime | None = None,
+) -> GradeChange | None:
+    """Grade a buyer, keeping the change in its history; None when unchanged."""
+    new = parse_enum(Grade, grade, what="grade").value
+    if new == customer.grade:
+        return None
+    change = GradeChange(
+        customer_id=customer.id,
+        old_grade=customer.grade,
+        new_grade=new,
+        reason=(reason or "").strip() or None,
+        user_id=actor.id,
+        at=at or utcnow(),
+    )
+    customer.grade = new
+    customer.updated_at = utcnow()
+    session.add(change)
+    session.add(customer)
+    session.flush()
+    refresh_followup(session, [customer.id])
+    return change
+
+
+def refresh_followup(session: Session, customer_ids: list[int]) -> None:
+    """Re-derive the follow-up state of the given buyers from their messages.
+
+    - last contact: the latest non-automatic message either way;
+    - last outbound: the latest outbound non-automatic message, and its business day;
+    - awaiting reply since: the first inbound message after that last outbound one;
+    - due on: last outbound day + the grade's interval; a graded buyer we never wrote
+      to is due on its acquisition day; an ungraded buyer with an open inquiry is due
+      on the day the inquiry arrived (to be graded); otherwise not due.
+    Messages logged out of order give the same result: only the log is read.
+    """
+    if not customer_ids:
+        return
+    tz = business_tz(session)
+    intervals = cadence_days(session)
+    for start in range(0, len(customer_ids), 500):
+        chunk = customer_ids[start : start + 500]
+        state = _message_state(session, chunk)
+        first_open = dict(
+            session.exec(
+                select(Inquiry.customer_id, func.min(Inquiry.received_at))
+                .where(
+                    Inquiry.customer_id.in_(chunk),  # type: ignore[attr-defined]
+                    Inquiry.status.in_(OPEN_INQUIRY_STATUSES),  # type: ignore[attr-defined]
+                )
+                .group_by(Inquiry.customer_id)
+            ).all()
+        )
+        for customer in session.exec(
+            select(Customer).where(Customer.id.in_(chunk))  # type: ignore[union-attr]
+        ):
+            row = state.get(customer.id, {})
+            last_out = row.get("last_out")
+            customer.last_contact_at = row.get("last_contact")
+            customer.last_out_at = last_out
+            customer.last_out_day = business_day(last_out, tz) if last_out else None
+            customer.last_in_channel = row.get("last_in_channel")
+            customer.awaiting_since = row.get("awaiting_since")
+            customer.due_on = _due_on(customer, intervals, first_open.get(customer.id), tz)
+            session.add(customer)
+    session.flush()
+
+
+def _due_on(customer: Customer, intervals: dict[str, int], open_since: Any, tz: Any) -> date | None:
+    if customer.grade is None:
+        return business_day(_aware(open_since), tz) if open_since else None
+    if customer.last_out_day is None:
+        return business_day(customer.acquired_at, tz)
+    return customer.last_out_day + timedelta(days=intervals[customer.grade])
+
+
+def _aware(moment: Any) -> datetime:
+    from laop.models import UTCDateTime
+
+    return UTCDateTime().process_result_value(moment, None)  # type: ignore[return-value]
+
+
+def _message_state(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Aggregates of the message log per buyer, computed in SQL."""
+    manual = Message.auto == false()
+    outbound = and_(Message.direction == "out", manual)
+    rows = session.exec(
+        select(
+            Message.customer_id,
+            func.max(case((manual, Message.at))),
+            func.max(case((outbound, Message.at))),
+            func.max(case((Message.direction == "in", Message.at))),
+        )
+        .where(Message.customer_id.in_(ids))  # type: ignore[attr-defined]
+        .group_by(Message.customer_id)
+    ).all()
+    state: dict[int, dict[str, Any]] = {}
+    last_in_at: dict[int, Any] = {}
+    for customer_id, last_contact, last_out, last_in in rows:
+        state[customer_id] = {
+            "last_contact": _aware(last_contact) if last_contact else None,
+            "last_out": _aware(last_out) if last_out else None,
+        }
+        if last_in is not None:
+            last_in_at[customer_id] = last_in
+    if not last_in_at:
+        return state
+    # The buyer's latest inbound channel, and the first inbound after our last reply.
+    for customer_id, channel, at in session.exec(
+        select(Message.customer_id, Message.channel, Message.at)
+        .where(
+            Message.customer_id.in_(list(last_in_at)),  # type: ignore[attr-defined]
+            Message.direction == "in",
+        )
+        .order_by(Message.customer_id, Message.at)
+    ):
+        entry = state[customer_id]
+        entry["last_in_channel"] = channel
+        last_out = entry["last_out"]
+        if (last_out is None or _aware(at) > last_out) and "awaiting_since" not in entry:
+            entry["awaiting_since"] = _aware(at)
+    return state
+
+
+def refresh_all_due(session: Session, grade: str | None = None) -> int:
+    """Re-derive due dates after a cadence setting changed, in one UPDATE per grade."""
+    intervals = cadence_days(session)
+    grades = [grade] if grade else list(intervals)
+    total = 0
+    dialect = session.get_bind().dialect.name
+    for g in grades:
+        days = intervals[g]
+        if dialect == "sqlite":
+            shifted = func.date(Customer.last_out_day, f"+{days} days")
+        else:
+            shifted = Customer.last_out_day + literal_column(f"{int(days)}")  # type: ignore[operator]
+        result = session.execute(
+            update(Customer)
+            .where(Customer.grade == g, Customer.last_out_day.is_not(None))  # type: ignore[union-attr]
+            .values(due_on=shifted)
+        )
+        total += result.rowcount or 0
+    session.flush()
+    return total
+
