@@ -12,6 +12,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from rich.theme import Theme
 
 __all__ = [
@@ -204,4 +205,73 @@ def render_settings(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         value = f"[muted]{row['value']} (default)[/muted]" if row["default"] else str(row["value"])
         table.add_row(row["key"], value)
+    console.print(table)
+
+
+def render_due(rows: list[dict[str, Any]], *, as_of: str) -> None:
+    """The morning list: awaiting our reply, then follow-ups by urgency."""
+    if not rows:
+        console.print(f"[ok]Nothing due as of {as_of}.[/ok]")
+        return
+    waiting = [r for r in rows if r["awaiting_reply"]]
+    follow = [r for r in rows if not r["awaiting_reply"]]
+    if waiting:
+        table = Table(title=f"Awaiting our reply 待回复 ({len(waiting)})", title_justify="left", title_style="awaiting")
+        for name in ("ID", "Company 公司", "Grade", "Owner", "Waiting since", "Days", "Reply via", "Product 产品"):
+            table.add_column(name)
+        for r in waiting:
+            table.add_row(
+                f"[id]{r['customer_id']}[/id]", Text(r["company"] or r["contact"] or ""), grade_cell(r["grade"]),
+                r["owner"] or "", _short(r["awaiting_since"]), str(r["days_overdue"]),
+                r["suggested_channel"], Text(r["open_inquiry_product"] or ""),
+            )
+        console.print(table)
+    if follow:
+        table = Table(title=f"Follow up 待跟进 as of {as_of} ({len(follow)})", title_justify="left")
+        for name in ("ID", "Company 公司", "Grade", "Owner", "Due 应跟进", "Overdue", "Last contact", "Via", "Product 产品"):
+            table.add_column(name)
+        for r in follow:
+            late = r["days_overdue"]
+            late_cell = f"[overdue]{late}d[/overdue]" if late > 0 else ("today" if late == 0 else f"in {-late}d")
+            grade_text = grade_cell(r["grade"]) if r["grade"] else "[grade.none]grade me[/]"
+            table.add_row(
+                f"[id]{r['customer_id']}[/id]", Text(r["company"] or r["contact"] or ""), grade_text,
+                r["owner"] or "", r["due_on"], late_cell, _short(r["last_out_at"]),
+                r["suggested_channel"], Text(r["open_inquiry_product"] or ""),
+            )
+        console.print(table)
+
+
+def _rate(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1%}"
+
+
+def render_a_list(report: dict[str, Any]) -> None:
+    """The manager's monthly A-grade list."""
+    rows = report["customers"]
+    table = Table(title=f"A-grade buyers A级客户 {report['month']} ({len(rows)})", title_justify="left")
+    for name in ("ID", "Company 公司", "Country", "Owner", "Out/In this month", "Last contact", "Next", "Open inquiries 询盘"):
+        table.add_column(name)
+    for r in rows:
+        counts = r["contacts_in_month"]
+        nxt = "[awaiting]reply![/]" if r["awaiting_reply"] else (r["due_on"] or "")
+        inquiries = ", ".join(f"{q['product'] or '?'} ({q['status']})" for q in r["open_inquiries"])
+        table.add_row(
+            f"[id]{r['customer_id']}[/id]", Text(r["company"] or r["contact"] or ""), r["country"] or "",
+            r["owner"] or "", f"{counts.get('out', 0)}/{counts.get('in', 0)}", _short(r["last_contact_at"]),
+            nxt, Text(inquiries),
+        )
+    console.print(table)
+
+
+def render_compliance(report: dict[str, Any]) -> None:
+    """Cadence compliance by grade."""
+    who = report["owner"] or "team"
+    table = Table(title=f"Cadence compliance 跟进达标率 {report['month']} — {who} (as of {report['as_of']})", title_justify="left")
+    for name in ("Grade", "Required", "Assessed", "Compliant", "Rate"):
+        table.add_column(name, justify="right")
+    required = {"A": "2 / week", "B": "1 / week", "C": "1 / half month", "D": "1 / month"}
+    for grade, row in report["by_grade"].items():
+        table.add_row(grade_cell(grade), required[grade], str(row["assessed"]), str(row["compliant"]), _rate(row["rate"]))
+    table.add_row("[bold]all[/bold]", "", str(report["assessed"]), str(report["compliant"]), f"[bold]{_rate(report['rate'])}[/bold]")
     console.print(table)

@@ -12,7 +12,9 @@ from laop import __version__
 from laop.cli._common import LaopGroup, state
 from laop.cli.config import config_app
 from laop.cli.customers import customer_app
+from laop.cli.followup import due, grade, log
 from laop.cli.inquiries import inquiry_app
+from laop.cli.reports import report_app
 from laop.cli.users import user_app
 from laop.output import emit_json, success
 
@@ -29,6 +31,10 @@ app.add_typer(user_app, name="user")
 app.add_typer(customer_app, name="customer")
 app.add_typer(inquiry_app, name="inquiry")
 app.add_typer(config_app, name="config")
+app.command("log")(log)
+app.command("grade")(grade)
+app.command("due")(due)
+app.add_typer(report_app, name="report")
 
 
 def _version(value: bool) -> None:

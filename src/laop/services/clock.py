@@ -13,6 +13,7 @@ __all__ = [
     "business_day",
     "business_tz",
     "day_bounds",
+    "iso_local",
     "month_bounds",
     "parse_date",
     "parse_month",
@@ -35,6 +36,11 @@ def to_local(moment: datetime, tz: ZoneInfo) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(tz)
+
+
+def iso_local(moment: datetime | None, tz: ZoneInfo) -> str | None:
+    """ISO 8601 text of an instant in ``tz``, to the second (None stays None)."""
+    return to_local(moment, tz).isoformat(timespec="seconds") if moment else None
 
 
 def business_day(moment: datetime, tz: ZoneInfo) -> date:
@@ -60,7 +66,8 @@ def parse_when(value: str | None, tz: ZoneInfo, *, allow_future: bool = False) -
     Without an offset the value is read in the business time zone. More than a day
     in the future is refused as a likely typo unless ``allow_future``.
     """
-    now = utcnow()
+    # Whole seconds: nobody logs a call to the microsecond, and JSON stays readable.
+    now = utcnow().replace(microsecond=0)
     if value is None:
         return now
     text = value.strip()

@@ -317,7 +317,7 @@ def list_customers(
 
 def customer_views(session: Session, customers: list[Customer]) -> list[dict[str, Any]]:
     """The JSON shape of several buyers, loading their contacts in one query each."""
-    from laop.services.clock import business_tz, to_local
+    from laop.services.clock import business_tz, iso_local
     from laop.services.normalize import country_name
 
     ids = [c.id for c in customers]
@@ -340,7 +340,7 @@ def customer_views(session: Session, customers: list[Customer]) -> list[dict[str
     tz = business_tz(session)
 
     def when(moment: datetime | None) -> str | None:
-        return to_local(moment, tz).isoformat() if moment else None
+        return iso_local(moment, tz)
 
     views = []
     for c in customers:

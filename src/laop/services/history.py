@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from laop.models import Customer, CustomerEvent, GradeChange, Inquiry, Message, User
 from laop.services.cadence import OPEN_INQUIRY_STATUSES
-from laop.services.clock import business_tz, to_local
+from laop.services.clock import business_tz, iso_local
 from laop.services.customers import customer_views
 from laop.services.messages import message_view
 
@@ -20,7 +20,7 @@ def customer_detail(session: Session, customer: Customer, *, messages: int = 10)
     view = customer_views(session, [customer])[0]
     view["grade_history"] = [
         {
-            "at": to_local(change.at, tz).isoformat(),
+            "at": iso_local(change.at, tz),
             "from": change.old_grade,
             "to": change.new_grade,
             "reason": change.reason,
@@ -44,7 +44,7 @@ def customer_detail(session: Session, customer: Customer, *, messages: int = 10)
     view["open_inquiries"] = [
         {
             "id": inquiry.id,
-            "received_at": to_local(inquiry.received_at, tz).isoformat(),
+            "received_at": iso_local(inquiry.received_at, tz),
             "channel": inquiry.channel,
             "product": inquiry.product,
             "quantity": inquiry.quantity,
@@ -61,7 +61,7 @@ def customer_detail(session: Session, customer: Customer, *, messages: int = 10)
     ]
     view["events"] = [
         {
-            "at": to_local(event.at, tz).isoformat(),
+            "at": iso_local(event.at, tz),
             "kind": event.kind,
             "detail": {k: v for k, v in event.detail.items() if k != "snapshot"},
             "user": users.get(event.user_id) if event.user_id else None,

@@ -53,12 +53,12 @@ def log_message(
 
 def message_view(message: Message, *, tz, users: dict[int, str]) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """The JSON shape of a message."""
-    from laop.services.clock import to_local
+    from laop.services.clock import iso_local
 
     return {
         "id": message.id,
         "customer_id": message.customer_id,
-        "at": to_local(message.at, tz).isoformat(),
+        "at": iso_local(message.at, tz),
         "direction": message.direction,
         "channel": message.channel,
         "kind": message.kind,

@@ -220,14 +220,19 @@ def normalize_phone(value: str, *, country: str | None = None) -> str:
     """Return ``value`` as an E.164 phone number such as ``+4930123456``.
 
     Spaces, dashes, dots, brackets and a leading ``+`` or ``00`` are accepted.
-    ``country`` (ISO alpha-2, or anything normalize_country accepts) is the region
+    ``country`` (alpha-2, or anything normalize_country accepts) is the region
     assumed for numbers written without an international prefix. Raises InvalidInput
     naming the value unless phonenumbers deems the number valid.
     """
     text = unicodedata.normalize("NFKC", value).strip()
     if text.startswith("00"):
         text = "+" + text[2:]
-    region = normalize_country(country) if country else None
+    region = None
+    if country:
+        # phonenumbers knows regions ISO lacks (AC Ascension, TA Tristan da Cunha).
+        region = country.strip().upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            region = normalize_country(country)
     international = text.startswith("+")
     hint = "" if international or region else ", or give the country when it has no + prefix"
     message = (
@@ -438,7 +443,7 @@ def _country_key(text: str) -> str:
     tokens = _PUNCT_RUN.sub(" ", text).split()
     if len(tokens) > 1 and tokens[0] == "the":
         tokens = tokens[1:]
-    if tokens and tokens[0] in {"st", "saint"}:
+    if len(tokens) > 1 and tokens[0] == "st":
         tokens[0] = "saint"
     return "".join(tokens)
 
@@ -550,9 +555,11 @@ def country_name(code: str, *, lang: str = "en") -> str:
     Raises InvalidInput for an unknown code or language.
     """
     code = code.strip().upper()
-    chinese = lang.lower().replace("-", "_").startswith("zh")
-    if not chinese and lang.lower() not in {"en", "en_us", "en_gb", "en-us", "en-gb"}:
+    # Accept locale spellings too (zh_CN, zh-Hans, en_GB): only the language matters.
+    language = lang.strip().lower()[:2]
+    if language not in {"en", "zh"}:
         raise InvalidInput(f"Unknown language {lang!r}; use en or zh.")
+    chinese = language == "zh"
     if code in _EXTRA_COUNTRIES:
         _, english, native = _EXTRA_COUNTRIES[code]
         return native if chinese else english
@@ -663,7 +670,7 @@ def _phrases(text: str) -> frozenset[tuple[str, ...]]:
 _LEGAL_SUFFIXES = _phrases(
     """
     English: ltd, limited, co, company, corp, corporation, inc, incorporated, plc
-    English: llc, llp, lp, lllp, pty, pvt, pte, private, and co, and company, est
+    English: llc, llp, lp, lllp, pty, pvt, pte, private, and co, and company
     German: gmbh, mbh, ag, kg, kgaa, ohg, ug, haftungsbeschränkt, ek, eg, ev, gbr
     French: sa, sas, sasu, sarl, eurl, snc, sca, cie, and cie, ltée, ltee
     Spanish: sa, sl, slu, sau, sc, cía, cia, ltda
@@ -677,7 +684,7 @@ _LEGAL_SUFFIXES = _phrases(
     Russian: ooo, zao, oao, pao, pjsc, ojsc, cjsc, jsc, ооо, зао, оао, пао, ао
     Japanese: kk, kabushiki kaisha, kabushikigaisha, yugen kaisha, godo kaisha
     Indonesian and Malaysian: tbk, sdn, bhd, berhad, sendirian berhad
-    Gulf free zones: fze, fzc, fzco, fz
+    Gulf (establishment, free-zone forms): est, fze, fzc, fzco, fz
     """
 )
 
@@ -713,31 +720,29 @@ _LONGEST_PHRASE = max(len(p) for p in _LEGAL_SUFFIXES | _LEGAL_PREFIXES)
 
 
 def _strip_legal_forms(tokens: list[str]) -> list[str]:
-    changed = True
-    while tokens and changed:
-        changed = False
-        for size in range(min(_LONGEST_PHRASE, len(tokens)), 0, -1):
-            if tuple(tokens[-size:]) in _LEGAL_SUFFIXES:
-                tokens = tokens[:-size]
-                changed = True
-                break
-            if tuple(tokens[:size]) in _LEGAL_PREFIXES:
-                tokens = tokens[size:]
-                changed = True
-                break
-        if changed or not tokens:
-            continue
-        for suffix in _CJK_SUFFIXES:
-            if tokens[-1].endswith(suffix):
-                tokens[-1] = tokens[-1][: -len(suffix)]
-                changed = True
-                break
-        for prefix in _CJK_PREFIXES:
-            if tokens and tokens[0].startswith(prefix):
-                tokens[0] = tokens[0][len(prefix) :]
-                changed = True
-                break
-        tokens = [token for token in tokens if token]
+    # Repeat: "GmbH & Co. KG" is three forms in a row, "Oy Ab" two.
+    while tokens:
+        stripped = _strip_one_legal_form(tokens)
+        if stripped == tokens:
+            break
+        tokens = stripped
+    return tokens
+
+
+def _strip_one_legal_form(tokens: list[str]) -> list[str]:
+    # Longest phrase first, so "sa de cv" goes as one form rather than leaving "sa de".
+    for size in range(min(_LONGEST_PHRASE, len(tokens)), 0, -1):
+        if tuple(tokens[-size:]) in _LEGAL_SUFFIXES:
+            return tokens[:-size]
+        if tuple(tokens[:size]) in _LEGAL_PREFIXES:
+            return tokens[size:]
+    first, last = tokens[0], tokens[-1]
+    for suffix in _CJK_SUFFIXES:
+        if last.endswith(suffix):
+            return [t for t in [*tokens[:-1], last[: -len(suffix)]] if t]
+    for prefix in _CJK_PREFIXES:
+        if first.startswith(prefix):
+            return [t for t in [first[len(prefix) :], *tokens[1:]] if t]
     return tokens
 
 
@@ -805,23 +810,32 @@ def _person_key_once(name: str) -> str:
 
 
 # token_set_ratio scores 100 whenever one key's words are a subset of the other's,
-# which is right for "acme trading" vs "acme" but absurd for "a" vs "acme corp".
+# which is right for "shenzhen foo technology" vs "foo technology" but absurd for
+# "a" vs "acme corp". Both keys must be this substantial for the subset score.
 _SUBSET_MIN_TOKENS = 2
 _SUBSET_MIN_CHARS = 5
+
+
+def _substantial(key: str) -> bool:
+    return len(key.split()) >= _SUBSET_MIN_TOKENS or len(key) >= _SUBSET_MIN_CHARS
 
 
 def name_similarity(a: str, b: str) -> float:
     """Score two normalised keys (company_key/person_key output) from 0 to 100.
 
-    The score is the word-order-insensitive ratio, raised to the subset score when
-    the shorter key is substantial enough (two words, or five characters) for
-    "contains all its words" to mean something. Intake treats 90 and above as a
-    plausible match. Returns 0.0 when either key is empty.
+    The score is the word-order-insensitive ratio (``fuzz.token_sort_ratio``),
+    raised to the subset score (``fuzz.token_set_ratio``) when both keys are
+    substantial (two words, or five characters) for "contains all the other's words"
+    to mean something. Intake treats 90 and above as a plausible match. Some
+    figures: "acme"/"acne" 75, "acme"/"acmes" 88.9, "acme trading"/"acme" 50 (one
+    short word is too little to call a subset), "global tech"/"global trade" 78.3,
+    "jon smith"/"john smith" 94.7, "shenzhen foo technology"/"foo technology" 100.
+    CJK keys compare character by character: "深圳市福友科技"/"福友科技" 72.7.
+    Symmetric; returns 0.0 when either key is empty.
     """
-    if not a or not b:
+    if not a.strip() or not b.strip():
         return 0.0
     score = fuzz.token_sort_ratio(a, b)
-    shorter = min(a, b, key=len)
-    if len(shorter.split()) >= _SUBSET_MIN_TOKENS or len(shorter) >= _SUBSET_MIN_CHARS:
+    if _substantial(a) and _substantial(b):
         score = max(score, fuzz.token_set_ratio(a, b))
     return float(score)

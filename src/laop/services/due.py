@@ -1,0 +1,162 @@
+"""The morning list (`laop due`): who awaits our reply, who is due, in what order.
+
+Order: buyers awaiting our reply first, longest waiting first; then buyers due on or
+before the day asked about, most urgent first, where
+
+    urgency = (days overdue + 1) × grade weight      (A 4, B 3, C 2, D 1, ungraded 3)
+
+so a day-old A follow-up (urgency 8) outranks a B due today (3) and a C two days late
+(6), and any overdue buyer outranks one of the same grade due later. Ungraded buyers
+with an open inquiry weigh like B: grading them is the first step after receipt.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session, select
+
+from laop.enums import Grade, parse_enum
+from laop.errors import InvalidInput
+from laop.models import Customer, Inquiry, User
+from laop.services.cadence import OPEN_INQUIRY_STATUSES
+from laop.services.clock import business_day, business_tz, day_bounds, iso_local, parse_date, today
+
+__all__ = ["GRADE_WEIGHT", "DueQuery", "due_list", "resolve_when", "suggested_channel"]
+
+GRADE_WEIGHT: dict[str | None, int] = {"A": 4, "B": 3, "C": 2, "D": 1, None: 3}
+
+
+@dataclass(frozen=True)
+class DueQuery:
+    """What `laop due WHEN` asks for: everything due on or before ``as_of``.
+
+    ``overdue_only`` keeps buyers whose due day is before ``reference``;
+    ``reference`` is the day days-overdue are counted from.
+    """
+
+    as_of: date
+    reference: date
+    overdue_only: bool = False
+
+
+def resolve_when(session: Session, when: str) -> DueQuery:
+    """Turn today|tomorrow|week|overdue|YYYY-MM-DD into a DueQuery."""
+    now = today(business_tz(session))
+    word = when.strip().lower()
+    if word == "today":
+        return DueQuery(as_of=now, reference=now)
+    if word == "tomorrow":
+        return DueQuery(as_of=now + timedelta(days=1), reference=now)
+    if word == "week":
+        return DueQuery(as_of=now + timedelta(days=6), reference=now)
+    if word == "overdue":
+        return DueQuery(as_of=now, reference=now, overdue_only=True)
+    try:
+        day = parse_date(word)
+    except InvalidInput:
+        raise InvalidInput(
+            f"Cannot read {when!r}; use today, tomorrow, week, overdue or a date YYYY-MM-DD."
+        ) from None
+    return DueQuery(as_of=day, reference=day)
+
+
+def suggested_channel(*, grade: str | None, awaiting: bool, last_in_channel: str | None) -> str:
+    """How to reach the buyer (DOMAIN §4).
+
+    A reply goes back where the buyer wrote; a fax is answered by fax; an A buyer gets
+    a phone call; otherwise the channel the buyer last used (e-mail when unknown).
+    """
+    if awaiting and last_in_channel:
+        return last_in_channel
+    if last_in_channel == "fax":
+        return "fax"
+    if grade == "A":
+        return "phone"
+    return last_in_channel or "email"
+
+
+def due_list(
+    session: Session,
+    query: DueQuery,
+    *,
+    owner: User | None,
+    grade: str | None = None,
+) -> list[dict[str, Any]]:
+    """Awaiting and due buyers for ``owner`` (None: everyone), most urgent first."""
+    tz = business_tz(session)
+    _start, as_of_end = day_bounds(query.as_of, tz)
+    awaiting = and_(
+        Customer.awaiting_since.is_not(None),  # type: ignore[union-attr]
+        Customer.awaiting_since < as_of_end,  # type: ignore[operator]
+    )
+    due = Customer.due_on <= query.as_of  # type: ignore[operator]
+    statement = select(Customer).where(or_(awaiting, due))
+    if owner is not None:
+        statement = statement.where(Customer.owner_id == owner.id)
+    if grade:
+        statement = statement.where(Customer.grade == parse_enum(Grade, grade, what="grade").value)
+    customers = list(session.exec(statement))
+    products = _open_inquiry_products(session, [c.id for c in customers])  # type: ignore[misc]
+    owners = {u.id: u.name for u in session.exec(select(User))}
+    rows = [
+        _row(c, query, tz=tz, owner=owners.get(c.owner_id), product=products.get(c.id))
+        for c in customers
+    ]
+    if query.overdue_only:
+        rows = [r for r in rows if r["awaiting_reply"] or r["days_overdue"] > 0]
+    rows.sort(key=_order)
+    return rows
+
+
+def _row(c: Customer, query: DueQuery, *, tz: Any, owner: str | None, product: str | None) -> dict[str, Any]:
+    awaiting = c.awaiting_since is not None and business_day(c.awaiting_since, tz) <= query.as_of
+    if awaiting:
+        overdue = (query.reference - business_day(c.awaiting_since, tz)).days  # type: ignore[arg-type]
+    else:
+        overdue = (query.reference - c.due_on).days  # type: ignore[operator]
+    return {
+        "customer_id": c.id,
+        "company": c.company,
+        "contact": c.contact,
+        "country": c.country,
+        "grade": c.grade,
+        "owner": owner,
+        "awaiting_reply": awaiting,
+        "awaiting_since": iso_local(c.awaiting_since, tz) if awaiting else None,
+        "due_on": None if awaiting else c.due_on.isoformat(),  # type: ignore[union-attr]
+        "days_overdue": max(overdue, 0) if awaiting else overdue,
+        "urgency": 0 if awaiting else (max(overdue, -1) + 1) * GRADE_WEIGHT[c.grade],
+        "needs_grade": c.grade is None,
+        "last_contact_at": iso_local(c.last_contact_at, tz),
+        "last_out_at": iso_local(c.last_out_at, tz),
+        "suggested_channel": suggested_channel(
+            grade=c.grade, awaiting=awaiting, last_in_channel=c.last_in_channel
+        ),
+        "open_inquiry_product": product,
+    }
+
+
+def _order(row: dict[str, Any]) -> tuple[Any, ...]:
+    if row["awaiting_reply"]:
+        return (0, row["awaiting_since"], 0, row["customer_id"])
+    return (1, -row["urgency"], row["due_on"], row["customer_id"])
+
+
+def _open_inquiry_products(session: Session, ids: list[int]) -> dict[int, str]:
+    """The product of each buyer's newest open inquiry that names one."""
+    products: dict[int, str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for customer_id, product in session.exec(
+            select(Inquiry.customer_id, Inquiry.product)
+            .where(
+                Inquiry.customer_id.in_(chunk),  # type: ignore[attr-defined]
+                Inquiry.status.in_(OPEN_INQUIRY_STATUSES),  # type: ignore[attr-defined]
+                Inquiry.product.is_not(None),  # type: ignore[union-attr]
+            )
+            .order_by(Inquiry.received_at)  # type: ignore[arg-type]
+        ):
+            products[customer_id] = product  # the newest wins
+    return products
