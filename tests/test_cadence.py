@@ -44,7 +44,18 @@ def test_acceptance_sequence(cli):
     assert rows[0]["due_on"] is None
     assert rows[0]["suggested_channel"] == "tm"
 
-    cli("log", cid, "--direction", "out", "--channel", "tm", "--kind", "reply", "--at", "2026-10-06T09:20")
+    cli(
+        "log",
+        cid,
+        "--direction",
+        "out",
+        "--channel",
+        "tm",
+        "--kind",
+        "reply",
+        "--at",
+        "2026-10-06T09:20",
+    )
     assert due_ids(cli, "2026-10-08") == []
     rows = due_ids(cli, "2026-10-09")
     assert [(r["due_on"], r["awaiting_reply"]) for r in rows] == [("2026-10-09", False)]
@@ -55,7 +66,10 @@ def test_acceptance_sequence(cli):
     assert due_ids(cli, "2026-10-21")[0]["due_on"] == "2026-10-21"
 
     history = cli("customer", "show", cid, "--json").json()["grade_history"]
-    assert [(h["from"], h["to"], h["reason"]) for h in history] == [("A", "C", "long project"), (None, "A", None)]
+    assert [(h["from"], h["to"], h["reason"]) for h in history] == [
+        ("A", "C", "long project"),
+        (None, "A", None),
+    ]
 
 
 def test_cadence_setting_changes_the_listing_at_once(cli):
@@ -73,7 +87,17 @@ def test_automatic_messages_neither_reply_nor_follow_up(cli):
     cli("grade", cid, "B")
     cli("log", cid, "--direction", "out", "--channel", "email", "--at", "2026-10-01T10:00")
     cli("log", cid, "--direction", "in", "--channel", "inquiry", "--at", "2026-10-02T10:00")
-    cli("log", cid, "--direction", "out", "--channel", "inquiry", "--auto", "--at", "2026-10-02T10:01")
+    cli(
+        "log",
+        cid,
+        "--direction",
+        "out",
+        "--channel",
+        "inquiry",
+        "--auto",
+        "--at",
+        "2026-10-02T10:01",
+    )
     row = due_ids(cli, "today")[0]
     assert row["awaiting_reply"] is True
     assert row["suggested_channel"] == "inquiry"
@@ -115,11 +139,34 @@ def test_backfilled_messages_give_the_same_state(cli):
 
 
 def test_ungraded_buyer_with_inquiry_is_due_the_day_it_arrived(cli):
-    cli("inquiry", "add", "--channel", "inquiry", "--company", "New Buyer", "--email", "x@newbuyer.com",
-        "--product", "LED bulb", "--at", "2026-10-04T10:00")
+    cli(
+        "inquiry",
+        "add",
+        "--channel",
+        "inquiry",
+        "--company",
+        "New Buyer",
+        "--email",
+        "x@newbuyer.com",
+        "--product",
+        "LED bulb",
+        "--at",
+        "2026-10-04T10:00",
+    )
     rows = due_ids(cli)
     assert rows[0]["awaiting_reply"] is True and rows[0]["needs_grade"] is True
-    cli("log", "1", "--direction", "out", "--channel", "inquiry", "--kind", "reply", "--at", "2026-10-04T11:00")
+    cli(
+        "log",
+        "1",
+        "--direction",
+        "out",
+        "--channel",
+        "inquiry",
+        "--kind",
+        "reply",
+        "--at",
+        "2026-10-04T11:00",
+    )
     rows = due_ids(cli)
     assert rows[0]["due_on"] == "2026-10-04"
     assert rows[0]["days_overdue"] == 2
@@ -128,14 +175,30 @@ def test_ungraded_buyer_with_inquiry_is_due_the_day_it_arrived(cli):
 
 
 def test_order_awaiting_first_then_urgency(cli):
-    ids = {name: buyer(cli, name, f"x@{name.lower()}.com") for name in ("Alpha", "Bravo", "Charlie", "Delta")}
+    ids = {
+        name: buyer(cli, name, f"x@{name.lower()}.com")
+        for name in ("Alpha", "Bravo", "Charlie", "Delta")
+    }
     cli("grade", ids["Alpha"], "A")
     cli("grade", ids["Bravo"], "B")
     cli("grade", ids["Charlie"], "C")
     cli("grade", ids["Delta"], "D")
-    cli("log", ids["Alpha"], "--direction", "out", "--channel", "email", "--at", "2026-10-02T10:00")  # due 10-05, 1 day late
-    cli("log", ids["Bravo"], "--direction", "out", "--channel", "email", "--at", "2026-09-29T10:00")  # due 10-06, today
-    cli("log", ids["Charlie"], "--direction", "out", "--channel", "email", "--at", "2026-09-19T10:00")  # due 10-04, 2 late
+    cli(
+        "log", ids["Alpha"], "--direction", "out", "--channel", "email", "--at", "2026-10-02T10:00"
+    )  # due 10-05, 1 day late
+    cli(
+        "log", ids["Bravo"], "--direction", "out", "--channel", "email", "--at", "2026-09-29T10:00"
+    )  # due 10-06, today
+    cli(
+        "log",
+        ids["Charlie"],
+        "--direction",
+        "out",
+        "--channel",
+        "email",
+        "--at",
+        "2026-09-19T10:00",
+    )  # due 10-04, 2 late
     cli("log", ids["Delta"], "--direction", "in", "--channel", "email", "--at", "2026-10-06T08:00")
     rows = due_ids(cli)
     assert [r["company"] for r in rows] == ["Delta", "Alpha", "Charlie", "Bravo"]
@@ -148,8 +211,17 @@ def test_due_json_keys_are_stable(cli):
     cid = buyer(cli)
     cli("grade", cid, "A")
     row = due_ids(cli)[0]
-    assert {"customer_id", "company", "grade", "owner", "due_on", "days_overdue", "awaiting_reply",
-            "last_contact_at", "suggested_channel"} <= set(row)
+    assert {
+        "customer_id",
+        "company",
+        "grade",
+        "owner",
+        "due_on",
+        "days_overdue",
+        "awaiting_reply",
+        "last_contact_at",
+        "suggested_channel",
+    } <= set(row)
 
 
 @pytest.mark.parametrize(
@@ -158,7 +230,10 @@ def test_due_json_keys_are_stable(cli):
         (["grade", "1", "E"], "E"),
         (["log", "1", "--direction", "sideways", "--channel", "email"], "sideways"),
         (["log", "1", "--direction", "out", "--channel", "telegraph"], "telegraph"),
-        (["log", "1", "--direction", "out", "--channel", "email", "--at", "2026-10-09T10:00"], "future"),
+        (
+            ["log", "1", "--direction", "out", "--channel", "email", "--at", "2026-10-09T10:00"],
+            "future",
+        ),
         (["log", "99", "--direction", "out", "--channel", "email"], "99"),
         (["due", "someday"], "someday"),
     ],
@@ -173,7 +248,9 @@ def test_bad_input_is_refused_and_nothing_written(cli, args, fragment):
     assert cli("customer", "show", "1", "--json").json() == before
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(order=st.permutations(range(5)))
 def test_any_logging_order_gives_the_same_state(engine, order):
     from laop.db import session_scope
@@ -190,12 +267,20 @@ def test_any_logging_order_gives_the_same_state(engine, order):
     ]
     with session_scope(engine) as session:
         me = acting_user(session, None)
-        customer = add_customer(session, data=CustomerInput(company=f"Perm {order}").cleaned(), owner=me)
+        customer = add_customer(
+            session, data=CustomerInput(company=f"Perm {order}").cleaned(), owner=me
+        )
         customer.grade = "B"
         for index in order:
             direction, channel, at = log[index]
-            log_message(session, customer, direction=direction, channel=channel, actor=me,
-                        at=datetime.fromisoformat(at))
+            log_message(
+                session,
+                customer,
+                direction=direction,
+                channel=channel,
+                actor=me,
+                at=datetime.fromisoformat(at),
+            )
         assert customer.awaiting_since == datetime(2026, 9, 10, 2, 0, tzinfo=UTC)
         assert customer.last_in_channel == "fax"
         assert customer.last_out_at == datetime(2026, 9, 3, 10, 5, tzinfo=UTC)

@@ -11,11 +11,31 @@ def count(db_url: str, table: str) -> int:
 
 
 def test_three_spellings_of_acme_land_on_one_buyer(cli, db_url):
-    first = cli("inquiry", "add", "--channel", "inquiry", "--company", "Acme GmbH",
-                "--email", "hans@acme.de", "--country", "DE", "--json")
+    first = cli(
+        "inquiry",
+        "add",
+        "--channel",
+        "inquiry",
+        "--company",
+        "Acme GmbH",
+        "--email",
+        "hans@acme.de",
+        "--country",
+        "DE",
+        "--json",
+    )
     second = cli("inquiry", "add", "--channel", "inquiry", "--email", "HANS@ACME.DE", "--json")
-    third = cli("inquiry", "add", "--channel", "inquiry", "--company", "ACME Gmbh.",
-                "--email", "sales@acme.de", "--json")
+    third = cli(
+        "inquiry",
+        "add",
+        "--channel",
+        "inquiry",
+        "--company",
+        "ACME Gmbh.",
+        "--email",
+        "sales@acme.de",
+        "--json",
+    )
     assert first.exit_code == second.exit_code == third.exit_code == 0
     assert first.json() == {"customer_id": 1, "inquiry_id": 1, "matched": False}
     assert second.json() == {"customer_id": 1, "inquiry_id": 2, "matched": True}
@@ -28,18 +48,47 @@ def test_three_spellings_of_acme_land_on_one_buyer(cli, db_url):
 
 
 def test_free_mail_domain_never_matches(cli):
-    cli("inquiry", "add", "--channel", "email", "--company", "Sunrise Trading",
-        "--email", "someone@gmail.com", "--json")
-    other = cli("inquiry", "add", "--channel", "email", "--company", "Blue Ocean Imports",
-                "--email", "another@gmail.com", "--json")
+    cli(
+        "inquiry",
+        "add",
+        "--channel",
+        "email",
+        "--company",
+        "Sunrise Trading",
+        "--email",
+        "someone@gmail.com",
+        "--json",
+    )
+    other = cli(
+        "inquiry",
+        "add",
+        "--channel",
+        "email",
+        "--company",
+        "Blue Ocean Imports",
+        "--email",
+        "another@gmail.com",
+        "--json",
+    )
     assert other.json()["matched"] is False
     assert other.json()["customer_id"] == 2
 
 
 def test_matched_inquiry_shows_history_to_the_salesperson(cli):
-    cli("inquiry", "add", "--channel", "inquiry", "--company", "Acme GmbH", "--email", "hans@acme.de")
+    cli(
+        "inquiry",
+        "add",
+        "--channel",
+        "inquiry",
+        "--company",
+        "Acme GmbH",
+        "--email",
+        "hans@acme.de",
+    )
     cli("grade", "1", "B", "--reason", "asked for catalogue")
-    out = cli("inquiry", "add", "--channel", "tm", "--email", "hans@acme.de", "--product", "LED tube")
+    out = cli(
+        "inquiry", "add", "--channel", "tm", "--email", "hans@acme.de", "--product", "LED tube"
+    )
     assert out.exit_code == 0
     assert "Matched existing buyer" in out.stdout
     assert "Acme GmbH" in out.stdout
@@ -49,8 +98,16 @@ def test_matched_inquiry_shows_history_to_the_salesperson(cli):
 
 def test_country_spellings_store_alpha2(cli):
     for index, spelling in enumerate(["德国", "Germany", "DE", "DEU"], start=1):
-        out = cli("customer", "add", "--company", f"Firma {index} Werkzeug", "--country", spelling,
-                  "--new", "--json")
+        out = cli(
+            "customer",
+            "add",
+            "--company",
+            f"Firma {index} Werkzeug",
+            "--country",
+            spelling,
+            "--new",
+            "--json",
+        )
         assert out.exit_code == 0, out.stderr
         assert out.json()["country"] == "DE"
         assert out.json()["region"] == "Western Europe"
@@ -58,7 +115,9 @@ def test_country_spellings_store_alpha2(cli):
 
 def test_narnia_is_refused_and_nothing_is_written(cli, db_url):
     cli("init")
-    out = cli("inquiry", "add", "--channel", "inquiry", "--company", "Lion Ltd", "--country", "Narnia")
+    out = cli(
+        "inquiry", "add", "--channel", "inquiry", "--company", "Lion Ltd", "--country", "Narnia"
+    )
     assert out.exit_code == 3
     assert "Narnia" in out.stderr
     assert "Traceback" not in out.stderr
@@ -89,8 +148,19 @@ def test_bad_values_name_what_is_accepted(cli, db_url):
 
 
 def test_phone_is_stored_in_e164_with_country_as_default_region(cli):
-    out = cli("customer", "add", "--company", "Berlin Licht", "--country", "DE",
-              "--phone", "030 1234567", "--phone", "+86 138-0013-8000", "--json")
+    out = cli(
+        "customer",
+        "add",
+        "--company",
+        "Berlin Licht",
+        "--country",
+        "DE",
+        "--phone",
+        "030 1234567",
+        "--phone",
+        "+86 138-0013-8000",
+        "--json",
+    )
     assert out.json()["phones"] == ["+49301234567", "+8613800138000"]
 
 
@@ -109,11 +179,21 @@ def test_ambiguous_match_without_terminal_exits_listing_candidates(cli, db_url):
 def test_customer_and_new_flags_decide_explicitly(cli):
     cli("customer", "add", "--company", "Orion Trading", "--email", "x@orion.com")
     cli("customer", "add", "--company", "Orion Trading Co", "--email", "y@orion-tr.com", "--new")
-    attached = cli("inquiry", "add", "--channel", "inquiry", "--company", "Orion Trading",
-                   "--customer", "2", "--json").json()
+    attached = cli(
+        "inquiry",
+        "add",
+        "--channel",
+        "inquiry",
+        "--company",
+        "Orion Trading",
+        "--customer",
+        "2",
+        "--json",
+    ).json()
     assert attached == {"customer_id": 2, "inquiry_id": 1, "matched": True}
-    fresh = cli("inquiry", "add", "--channel", "inquiry", "--company", "Orion Trading",
-                "--new", "--json").json()
+    fresh = cli(
+        "inquiry", "add", "--channel", "inquiry", "--company", "Orion Trading", "--new", "--json"
+    ).json()
     assert fresh == {"customer_id": 3, "inquiry_id": 2, "matched": False}
 
 
@@ -138,10 +218,33 @@ def test_find_ranks_candidates_with_scores(cli):
 
 
 def test_merge_moves_everything_and_keeps_a_trace(cli, db_url):
-    cli("inquiry", "add", "--channel", "inquiry", "--company", "Müller Lichttechnik GmbH",
-        "--email", "info@mueller-licht.de", "--country", "DE", "--product", "LED panel")
-    cli("inquiry", "add", "--channel", "email", "--company", "Mueller Lichttechnik",
-        "--email", "k.mueller@gmail.com", "--phone", "+49301234567", "--new")
+    cli(
+        "inquiry",
+        "add",
+        "--channel",
+        "inquiry",
+        "--company",
+        "Müller Lichttechnik GmbH",
+        "--email",
+        "info@mueller-licht.de",
+        "--country",
+        "DE",
+        "--product",
+        "LED panel",
+    )
+    cli(
+        "inquiry",
+        "add",
+        "--channel",
+        "email",
+        "--company",
+        "Mueller Lichttechnik",
+        "--email",
+        "k.mueller@gmail.com",
+        "--phone",
+        "+49301234567",
+        "--new",
+    )
     cli("grade", "2", "B")
     out = cli("customer", "merge", "1", "2", "--json")
     assert out.exit_code == 0, out.stderr
@@ -165,7 +268,17 @@ def test_edit_reassigns_owner_and_keeps_history(cli):
     cli("user", "add", "lily", "--role", "sales")
     cli("user", "add", "boss", "--role", "manager")
     cli("customer", "add", "--company", "Acme GmbH", "--owner", "lily", user="boss")
-    out = cli("customer", "edit", "Acme GmbH", "--owner", "boss", "--city", "Berlin", "--json", user="boss")
+    out = cli(
+        "customer",
+        "edit",
+        "Acme GmbH",
+        "--owner",
+        "boss",
+        "--city",
+        "Berlin",
+        "--json",
+        user="boss",
+    )
     assert out.json()["owner"] == "boss"
     assert out.json()["city"] == "Berlin"
     events = cli("customer", "show", "1", "--json").json()["events"]
@@ -178,7 +291,9 @@ def test_salesperson_sees_own_buyers_manager_sees_all(cli):
     cli("user", "add", "boss", "--role", "manager")
     cli("customer", "add", "--company", "Lily Buyer", user="lily")
     cli("customer", "add", "--company", "Tom Buyer", user="tom")
-    assert [c["company"] for c in cli("customer", "list", "--json", user="lily").json()] == ["Lily Buyer"]
+    assert [c["company"] for c in cli("customer", "list", "--json", user="lily").json()] == [
+        "Lily Buyer"
+    ]
     assert len(cli("customer", "list", "--json", user="boss").json()) == 2
     assert len(cli("customer", "list", "--all", "--json", user="lily").json()) == 2
     several = cli("customer", "list")

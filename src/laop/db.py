@@ -102,7 +102,9 @@ def make_engine(url: str) -> Engine:
     try:
         return create_engine(url, pool_pre_ping=True)
     except ImportError as exc:
-        raise DatabaseError(f"The driver for {url.split('://')[0]} is not installed: {exc}.") from exc
+        raise DatabaseError(
+            f"The driver for {url.split('://')[0]} is not installed: {exc}."
+        ) from exc
     except Exception as exc:  # bad URL syntax
         raise DatabaseError(f"Cannot use the database URL {url!r}: {exc}.") from exc
 

@@ -11,6 +11,7 @@ from enum import Enum
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 from rich.theme import Theme
@@ -74,12 +75,12 @@ def emit_json(data: Any) -> None:
 
 def error(message: str) -> None:
     """One line on stderr."""
-    err_console.print(f"[error]laop:[/error] {message}", soft_wrap=True)
+    err_console.print(f"[error]laop:[/error] {escape(message)}", soft_wrap=True)
 
 
 def success(message: str) -> None:
     """A short confirmation for people (stderr, so stdout stays clean for pipes)."""
-    err_console.print(f"[ok]✓[/ok] {message}", soft_wrap=True)
+    err_console.print(f"[ok]✓[/ok] {escape(message)}", soft_wrap=True)
 
 
 def grade_cell(grade: str | None) -> str:
@@ -96,13 +97,22 @@ def render_customers(views: list[dict[str, Any]], *, title: str = "Customers 客
         console.print("[muted]No customers.[/muted]")
         return
     table = Table(title=title, title_justify="left")
-    for name in ("ID", "Company 公司", "Contact 联系人", "Country 国家", "Grade 等级", "Owner 业务员", "Last contact 最近联系", "Due 下次跟进"):
+    for name in (
+        "ID",
+        "Company 公司",
+        "Contact 联系人",
+        "Country 国家",
+        "Grade 等级",
+        "Owner 业务员",
+        "Last contact 最近联系",
+        "Due 下次跟进",
+    ):
         table.add_column(name, no_wrap=name in ("ID", "Grade 等级"))
     for v in views:
         table.add_row(
             f"[id]{v['id']}[/id]",
-            v["company"] or "",
-            v["contact"] or "",
+            Text(v["company"] or ""),
+            Text(v["contact"] or ""),
             v["country"] or "",
             grade_cell(v["grade"]),
             v["owner"] or "",
@@ -115,13 +125,18 @@ def render_customers(views: list[dict[str, Any]], *, title: str = "Customers 客
 def render_customer(view: dict[str, Any]) -> None:
     """One buyer with its history."""
     name = view["company"] or view["contact"] or f"customer {view['id']}"
-    console.print(f"[id]#{view['id']}[/id] [bold]{name}[/bold]  grade {grade_cell(view['grade'])}")
+    console.print(
+        f"[id]#{view['id']}[/id] [bold]{escape(name)}[/bold]  grade {grade_cell(view['grade'])}"
+    )
     fields = [
         ("Contact 联系人", view["contact"]),
         ("E-mail 邮箱", ", ".join(view["emails"])),
         ("Phone 电话", ", ".join(view["phones"])),
         ("WhatsApp", ", ".join(view.get("whatsapp", []))),
-        ("Country 国家", f"{view['country_name']} ({view['country']})" if view["country"] else None),
+        (
+            "Country 国家",
+            f"{view['country_name']} ({view['country']})" if view["country"] else None,
+        ),
         ("City 城市", view["city"]),
         ("Region 区域", view["region"]),
         ("Nature 性质", view["nature"]),
@@ -140,14 +155,21 @@ def render_customer(view: dict[str, Any]) -> None:
     grid.add_column()
     for label, value in fields:
         if value:
-            grid.add_row(label, str(value))
+            grid.add_row(label, Text(str(value)))
     console.print(grid)
     if view.get("open_inquiries"):
         table = Table(title="Open inquiries 未结询盘", title_justify="left")
         for name in ("ID", "Received 收到", "Channel", "Product 产品", "Qty", "Status"):
             table.add_column(name)
         for q in view["open_inquiries"]:
-            table.add_row(str(q["id"]), _short(q["received_at"]), q["channel"], q["product"] or "", q["quantity"] or "", q["status"])
+            table.add_row(
+                str(q["id"]),
+                _short(q["received_at"]),
+                q["channel"],
+                Text(q["product"] or ""),
+                Text(q["quantity"] or ""),
+                q["status"],
+            )
         console.print(table)
     if view.get("recent_messages"):
         table = Table(title="Recent contacts 最近联系记录", title_justify="left")
@@ -156,18 +178,25 @@ def render_customer(view: dict[str, Any]) -> None:
         for m in view["recent_messages"]:
             arrow = "→ out" if m["direction"] == "out" else "← in"
             kind = f"{m['kind']} (auto)" if m["auto"] else m["kind"]
-            table.add_row(_short(m["at"]), arrow, m["channel"], kind, m["user"] or "", m["note"] or "")
+            table.add_row(
+                _short(m["at"]), arrow, m["channel"], kind, m["user"] or "", Text(m["note"] or "")
+            )
         console.print(table)
     if view.get("grade_history"):
         table = Table(title="Grade history 等级变更", title_justify="left")
         for name in ("When 时间", "From", "To", "By", "Reason 原因"):
             table.add_column(name)
         for g in view["grade_history"]:
-            table.add_row(_short(g["at"]), g["from"] or "–", g["to"], g["user"] or "", g["reason"] or "")
+            table.add_row(
+                _short(g["at"]), g["from"] or "–", g["to"], g["user"] or "", Text(g["reason"] or "")
+            )
         console.print(table)
     if view.get("events"):
         for event in view["events"]:
-            console.print(f"[muted]{_short(event['at'])} {event['kind']} by {event['user'] or '?'}: {event['detail']}[/muted]")
+            console.print(
+                f"[muted]{_short(event['at'])} {event['kind']} by {event['user'] or '?'}: "
+                f"{escape(str(event['detail']))}[/muted]"
+            )
 
 
 def render_candidates(rows: list[dict[str, Any]]) -> None:
@@ -176,13 +205,30 @@ def render_candidates(rows: list[dict[str, Any]]) -> None:
         console.print("[muted]No matching customers.[/muted]")
         return
     table = Table(title="Possible matches 可能重复", title_justify="left")
-    for name in ("#", "ID", "Score", "Company 公司", "Contact 联系人", "Country", "Grade", "Owner", "Why"):
+    for name in (
+        "#",
+        "ID",
+        "Score",
+        "Company 公司",
+        "Contact 联系人",
+        "Country",
+        "Grade",
+        "Owner",
+        "Why",
+    ):
         table.add_column(name)
     for index, row in enumerate(rows, start=1):
         c = row["customer"]
         table.add_row(
-            str(index), f"[id]{c['id']}[/id]", f"{row['score']:.0f}", c["company"] or "", c["contact"] or "",
-            c["country"] or "", grade_cell(c["grade"]), c["owner"] or "", "; ".join(row["reasons"]),
+            str(index),
+            f"[id]{c['id']}[/id]",
+            f"{row['score']:.0f}",
+            Text(c["company"] or ""),
+            Text(c["contact"] or ""),
+            c["country"] or "",
+            grade_cell(c["grade"]),
+            c["owner"] or "",
+            Text("; ".join(row["reasons"])),
         )
     console.print(table)
 
@@ -216,28 +262,66 @@ def render_due(rows: list[dict[str, Any]], *, as_of: str) -> None:
     waiting = [r for r in rows if r["awaiting_reply"]]
     follow = [r for r in rows if not r["awaiting_reply"]]
     if waiting:
-        table = Table(title=f"Awaiting our reply 待回复 ({len(waiting)})", title_justify="left", title_style="awaiting")
-        for name in ("ID", "Company 公司", "Grade", "Owner", "Waiting since", "Days", "Reply via", "Product 产品"):
+        table = Table(
+            title=f"Awaiting our reply 待回复 ({len(waiting)})",
+            title_justify="left",
+            title_style="awaiting",
+        )
+        for name in (
+            "ID",
+            "Company 公司",
+            "Grade",
+            "Owner",
+            "Waiting since",
+            "Days",
+            "Reply via",
+            "Product 产品",
+        ):
             table.add_column(name)
         for r in waiting:
             table.add_row(
-                f"[id]{r['customer_id']}[/id]", Text(r["company"] or r["contact"] or ""), grade_cell(r["grade"]),
-                r["owner"] or "", _short(r["awaiting_since"]), str(r["days_overdue"]),
-                r["suggested_channel"], Text(r["open_inquiry_product"] or ""),
+                f"[id]{r['customer_id']}[/id]",
+                Text(r["company"] or r["contact"] or ""),
+                grade_cell(r["grade"]),
+                r["owner"] or "",
+                _short(r["awaiting_since"]),
+                str(r["days_overdue"]),
+                r["suggested_channel"],
+                Text(r["open_inquiry_product"] or ""),
             )
         console.print(table)
     if follow:
         table = Table(title=f"Follow up 待跟进 as of {as_of} ({len(follow)})", title_justify="left")
-        for name in ("ID", "Company 公司", "Grade", "Owner", "Due 应跟进", "Overdue", "Last contact", "Via", "Product 产品"):
+        for name in (
+            "ID",
+            "Company 公司",
+            "Grade",
+            "Owner",
+            "Due 应跟进",
+            "Overdue",
+            "Last contact",
+            "Via",
+            "Product 产品",
+        ):
             table.add_column(name)
         for r in follow:
             late = r["days_overdue"]
-            late_cell = f"[overdue]{late}d[/overdue]" if late > 0 else ("today" if late == 0 else f"in {-late}d")
+            late_cell = (
+                f"[overdue]{late}d[/overdue]"
+                if late > 0
+                else ("today" if late == 0 else f"in {-late}d")
+            )
             grade_text = grade_cell(r["grade"]) if r["grade"] else "[grade.none]grade me[/]"
             table.add_row(
-                f"[id]{r['customer_id']}[/id]", Text(r["company"] or r["contact"] or ""), grade_text,
-                r["owner"] or "", r["due_on"], late_cell, _short(r["last_out_at"]),
-                r["suggested_channel"], Text(r["open_inquiry_product"] or ""),
+                f"[id]{r['customer_id']}[/id]",
+                Text(r["company"] or r["contact"] or ""),
+                grade_text,
+                r["owner"] or "",
+                r["due_on"],
+                late_cell,
+                _short(r["last_out_at"]),
+                r["suggested_channel"],
+                Text(r["open_inquiry_product"] or ""),
             )
         console.print(table)
 
@@ -249,17 +333,33 @@ def _rate(value: float | None) -> str:
 def render_a_list(report: dict[str, Any]) -> None:
     """The manager's monthly A-grade list."""
     rows = report["customers"]
-    table = Table(title=f"A-grade buyers A级客户 {report['month']} ({len(rows)})", title_justify="left")
-    for name in ("ID", "Company 公司", "Country", "Owner", "Out/In this month", "Last contact", "Next", "Open inquiries 询盘"):
+    table = Table(
+        title=f"A-grade buyers A级客户 {report['month']} ({len(rows)})", title_justify="left"
+    )
+    for name in (
+        "ID",
+        "Company 公司",
+        "Country",
+        "Owner",
+        "Out/In this month",
+        "Last contact",
+        "Next",
+        "Open inquiries 询盘",
+    ):
         table.add_column(name)
     for r in rows:
         counts = r["contacts_in_month"]
         nxt = "[awaiting]reply![/]" if r["awaiting_reply"] else (r["due_on"] or "")
         inquiries = ", ".join(f"{q['product'] or '?'} ({q['status']})" for q in r["open_inquiries"])
         table.add_row(
-            f"[id]{r['customer_id']}[/id]", Text(r["company"] or r["contact"] or ""), r["country"] or "",
-            r["owner"] or "", f"{counts.get('out', 0)}/{counts.get('in', 0)}", _short(r["last_contact_at"]),
-            nxt, Text(inquiries),
+            f"[id]{r['customer_id']}[/id]",
+            Text(r["company"] or r["contact"] or ""),
+            r["country"] or "",
+            r["owner"] or "",
+            f"{counts.get('out', 0)}/{counts.get('in', 0)}",
+            _short(r["last_contact_at"]),
+            nxt,
+            Text(inquiries),
         )
     console.print(table)
 
@@ -267,11 +367,26 @@ def render_a_list(report: dict[str, Any]) -> None:
 def render_compliance(report: dict[str, Any]) -> None:
     """Cadence compliance by grade."""
     who = report["owner"] or "team"
-    table = Table(title=f"Cadence compliance 跟进达标率 {report['month']} — {who} (as of {report['as_of']})", title_justify="left")
+    table = Table(
+        title=f"Cadence compliance 跟进达标率 {report['month']} — {who} (as of {report['as_of']})",
+        title_justify="left",
+    )
     for name in ("Grade", "Required", "Assessed", "Compliant", "Rate"):
         table.add_column(name, justify="right")
     required = {"A": "2 / week", "B": "1 / week", "C": "1 / half month", "D": "1 / month"}
     for grade, row in report["by_grade"].items():
-        table.add_row(grade_cell(grade), required[grade], str(row["assessed"]), str(row["compliant"]), _rate(row["rate"]))
-    table.add_row("[bold]all[/bold]", "", str(report["assessed"]), str(report["compliant"]), f"[bold]{_rate(report['rate'])}[/bold]")
+        table.add_row(
+            grade_cell(grade),
+            required[grade],
+            str(row["assessed"]),
+            str(row["compliant"]),
+            _rate(row["rate"]),
+        )
+    table.add_row(
+        "[bold]all[/bold]",
+        "",
+        str(report["assessed"]),
+        str(report["compliant"]),
+        f"[bold]{_rate(report['rate'])}[/bold]",
+    )
     console.print(table)

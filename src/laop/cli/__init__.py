@@ -12,6 +12,7 @@ from laop import __version__
 from laop.cli._common import LaopGroup, state
 from laop.cli.config import config_app
 from laop.cli.customers import customer_app
+from laop.cli.demo import demo
 from laop.cli.followup import due, grade, log
 from laop.cli.inquiries import inquiry_app
 from laop.cli.reports import report_app
@@ -35,6 +36,7 @@ app.command("log")(log)
 app.command("grade")(grade)
 app.command("due")(due)
 app.add_typer(report_app, name="report")
+app.command("demo")(demo)
 
 
 def _version(value: bool) -> None:
@@ -47,7 +49,11 @@ def _version(value: bool) -> None:
 def root(
     db: Annotated[
         str | None,
-        typer.Option("--db", envvar="LAOP_DB", help="SQLite file or database URL (default: a file in your user data folder)."),
+        typer.Option(
+            "--db",
+            envvar="LAOP_DB",
+            help="SQLite file or database URL (default: a file in your user data folder).",
+        ),
     ] = None,
     user: Annotated[
         str | None, typer.Option("--as", envvar="LAOP_USER", help="Act as this user.")

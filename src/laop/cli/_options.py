@@ -10,16 +10,20 @@ Emails = Annotated[list[str] | None, typer.Option("--email", help="E-mail (repea
 Phones = Annotated[
     list[str] | None, typer.Option("--phone", help="Phone, international form best (repeatable).")
 ]
-WhatsApp = Annotated[list[str] | None, typer.Option("--whatsapp", help="WhatsApp number (repeatable).")]
+WhatsApp = Annotated[
+    list[str] | None, typer.Option("--whatsapp", help="WhatsApp number (repeatable).")
+]
 Country = Annotated[
-    str | None, typer.Option("--country", help="ISO code, English or Chinese name (DE, DEU, Germany, 德国).")
+    str | None,
+    typer.Option("--country", help="ISO code, English or Chinese name (DE, DEU, Germany, 德国)."),
 ]
 City = Annotated[str | None, typer.Option("--city", help="City 城市.")]
 Nature = Annotated[
     str | None,
     typer.Option(
         "--nature",
-        help="trader, wholesaler, retailer, importer, distributor, brand, manufacturer, e-commerce, other.",
+        help="trader, wholesaler, retailer, importer, distributor, brand, manufacturer, "
+        "e-commerce, other.",
     ),
 ]
 Source = Annotated[
@@ -30,8 +34,12 @@ Source = Annotated[
         "email, phone, fax, social.",
     ),
 ]
-Strength = Annotated[str | None, typer.Option("--strength", help="Size or strength 实力, free text.")]
-Products = Annotated[list[str] | None, typer.Option("--product", help="Product of interest (repeatable).")]
+Strength = Annotated[
+    str | None, typer.Option("--strength", help="Size or strength 实力, free text.")
+]
+Products = Annotated[
+    list[str] | None, typer.Option("--product", help="Product of interest (repeatable).")
+]
 Owner = Annotated[str | None, typer.Option("--owner", help="Salesperson who owns the buyer.")]
 Note = Annotated[str | None, typer.Option("--note", help="Notes 备注.")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]

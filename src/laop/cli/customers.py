@@ -41,7 +41,9 @@ def customer_add(
     product: opt.Products = None,
     owner: opt.Owner = None,
     note: opt.Note = None,
-    new: Annotated[bool, typer.Option("--new", help="Create even if a similar buyer exists.")] = False,
+    new: Annotated[
+        bool, typer.Option("--new", help="Create even if a similar buyer exists.")
+    ] = False,
     as_json: opt.Json = False,
 ) -> None:
     """Add a buyer, after looking for it among the stored ones.
@@ -54,9 +56,18 @@ def customer_add(
     from laop.services.users import get_user
 
     data = _input(
-        company=company, contact=contact, emails=email, phones=phone, whatsapp=whatsapp,
-        country=country, city=city, nature=nature, source=source, strength=strength,
-        products=product, notes=note,
+        company=company,
+        contact=contact,
+        emails=email,
+        phones=phone,
+        whatsapp=whatsapp,
+        country=country,
+        city=city,
+        nature=nature,
+        source=source,
+        strength=strength,
+        products=product,
+        notes=note,
     ).cleaned()
     with store() as session:
         if not new:
@@ -65,7 +76,8 @@ def customer_add(
                 best = plausible[0]
                 raise ConflictError(
                     f"This buyer looks like customer {best.customer.id} "
-                    f"({best.customer.company or best.customer.contact}, {'; '.join(best.reasons)}); "
+                    f"({best.customer.company or best.customer.contact}, "
+                    f"{'; '.join(best.reasons)}); "
                     "use `laop customer edit` to add to it, or pass --new."
                 )
         from laop.services.customers import add_customer
@@ -102,7 +114,9 @@ def customer_list(
     owner: opt.OwnerFilter = None,
     everyone: opt.Everyone = False,
     grade: Annotated[str | None, typer.Option(help="Only this grade (A–D).")] = None,
-    ungraded: Annotated[bool, typer.Option("--ungraded", help="Only buyers not yet graded.")] = False,
+    ungraded: Annotated[
+        bool, typer.Option("--ungraded", help="Only buyers not yet graded.")
+    ] = False,
     country: Annotated[str | None, typer.Option(help="Only this country.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many (0: all).")] = 100,
     as_json: opt.Json = False,
@@ -138,9 +152,15 @@ def customer_edit(
     product: opt.Products = None,
     owner: Annotated[str | None, typer.Option("--owner", help="Reassign to this user.")] = None,
     note: opt.Note = None,
-    remove_email: Annotated[list[str] | None, typer.Option("--remove-email", help="Remove an e-mail.")] = None,
-    remove_phone: Annotated[list[str] | None, typer.Option("--remove-phone", help="Remove a phone.")] = None,
-    remove_product: Annotated[list[str] | None, typer.Option("--remove-product", help="Remove a product.")] = None,
+    remove_email: Annotated[
+        list[str] | None, typer.Option("--remove-email", help="Remove an e-mail.")
+    ] = None,
+    remove_phone: Annotated[
+        list[str] | None, typer.Option("--remove-phone", help="Remove a phone.")
+    ] = None,
+    remove_product: Annotated[
+        list[str] | None, typer.Option("--remove-product", help="Remove a product.")
+    ] = None,
     as_json: opt.Json = False,
 ) -> None:
     """Change a buyer's fields; e-mails, phones and products given are added.
@@ -153,16 +173,30 @@ def customer_edit(
     with store() as session:
         target = get_customer(session, customer)
         data = _input(
-            company=company, contact=contact, emails=email, phones=phone, whatsapp=whatsapp,
-            country=country or target.country, city=city, nature=nature, source=source,
-            strength=strength, products=product, notes=note,
+            company=company,
+            contact=contact,
+            emails=email,
+            phones=phone,
+            whatsapp=whatsapp,
+            country=country or target.country,
+            city=city,
+            nature=nature,
+            source=source,
+            strength=strength,
+            products=product,
+            notes=note,
         ).cleaned()
         if country is None:
             data.country = None  # only the default region for phones; not a change
         edited = edit_customer(
-            session, target, data=data, actor=actor(session),
+            session,
+            target,
+            data=data,
+            actor=actor(session),
             owner=get_user(session, owner) if owner else None,
-            remove_emails=remove_email, remove_phones=remove_phone, remove_products=remove_product,
+            remove_emails=remove_email,
+            remove_phones=remove_phone,
+            remove_products=remove_product,
         )
         view = customer_views(session, [edited])[0]
     if as_json:
@@ -200,8 +234,17 @@ def customer_find(
         elif company is None:
             company, contact = text, contact or text
     data = _input(
-        company=company, contact=contact, emails=emails, phones=phones, whatsapp=None,
-        country=country, city=None, nature=None, source=None, strength=None, products=None,
+        company=company,
+        contact=contact,
+        emails=emails,
+        phones=phones,
+        whatsapp=None,
+        country=country,
+        city=None,
+        nature=None,
+        source=None,
+        strength=None,
+        products=None,
         notes=None,
     ).cleaned()
     if data.is_empty():
@@ -230,7 +273,9 @@ def customer_merge(
 
     with store() as session:
         kept = merge_customers(
-            session, keep=get_customer(session, keep), drop=get_customer(session, drop),
+            session,
+            keep=get_customer(session, keep),
+            drop=get_customer(session, drop),
             actor=actor(session),
         )
         view = customer_views(session, [kept])[0]

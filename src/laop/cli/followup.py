@@ -12,11 +12,19 @@ from laop.output import emit_json, render_due, success
 
 def log(
     customer: Annotated[str, typer.Argument(help="Id, e-mail or exact name.")],
-    direction: Annotated[Direction, typer.Option("--direction", help="in (from the buyer) or out (ours).")],
+    direction: Annotated[
+        Direction, typer.Option("--direction", help="in (from the buyer) or out (ours).")
+    ],
     channel: Annotated[Channel, typer.Option("--channel", help="How.")],
-    kind: Annotated[MessageKind | None, typer.Option("--kind", help="What it was (default: other).")] = None,
-    auto: Annotated[bool, typer.Option("--auto", help="An automatic message (never counts as a reply).")] = False,
-    at: Annotated[str | None, typer.Option("--at", help="When (ISO 8601; business time zone). Default: now.")] = None,
+    kind: Annotated[
+        MessageKind | None, typer.Option("--kind", help="What it was (default: other).")
+    ] = None,
+    auto: Annotated[
+        bool, typer.Option("--auto", help="An automatic message (never counts as a reply).")
+    ] = False,
+    at: Annotated[
+        str | None, typer.Option("--at", help="When (ISO 8601; business time zone). Default: now.")
+    ] = None,
     note: Annotated[str | None, typer.Option("--note", help="What was said.")] = None,
     as_json: opt.Json = False,
 ) -> None:
@@ -33,8 +41,15 @@ def log(
         me = actor(session)
         tz = business_tz(session)
         message = log_message(
-            session, target, direction=direction, channel=channel, kind=kind, auto=auto,
-            at=parse_when(at, tz), note=note, actor=me,
+            session,
+            target,
+            direction=direction,
+            channel=channel,
+            kind=kind,
+            auto=auto,
+            at=parse_when(at, tz),
+            note=note,
+            actor=me,
         )
         view = message_view(message, tz=tz, users={me.id: me.name})
         state = customer_views(session, [target])[0]
@@ -45,13 +60,18 @@ def log(
         after = "awaiting our reply"
     else:
         after = f"next follow-up {state['due_on']}" if state["due_on"] else "no follow-up scheduled"
-    success(f"Logged {view['direction']} {view['channel']} for {state['company'] or state['contact']}; {after}.")
+    success(
+        f"Logged {view['direction']} {view['channel']} for "
+        f"{state['company'] or state['contact']}; {after}."
+    )
 
 
 def grade(
     customer: Annotated[str, typer.Argument(help="Id, e-mail or exact name.")],
     new_grade: Annotated[Grade, typer.Argument(metavar="A|B|C|D", help="The grade.")],
-    reason: Annotated[str | None, typer.Option("--reason", help="Why (kept in the history).")] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why (kept in the history).")
+    ] = None,
     as_json: opt.Json = False,
 ) -> None:
     """Grade a buyer A–D; the change is kept in its history and re-schedules follow-up.
@@ -67,15 +87,27 @@ def grade(
         set_grade(session, target, grade=new_grade, actor=actor(session), reason=reason)
         view = customer_views(session, [target])[0]
     if as_json:
-        emit_json({"customer_id": view["id"], "from": before, "grade": view["grade"], "due_on": view["due_on"]})
+        emit_json(
+            {
+                "customer_id": view["id"],
+                "from": before,
+                "grade": view["grade"],
+                "due_on": view["due_on"],
+            }
+        )
     elif before == view["grade"]:
         success(f"{view['company'] or view['contact']} is already grade {before}.")
     else:
-        success(f"{view['company'] or view['contact']}: {before or '–'} → {view['grade']}; next follow-up {view['due_on']}.")
+        success(
+            f"{view['company'] or view['contact']}: {before or '–'} → {view['grade']}; "
+            f"next follow-up {view['due_on']}."
+        )
 
 
 def due(
-    when: Annotated[str, typer.Argument(metavar="[today|tomorrow|week|overdue|YYYY-MM-DD]", help="As of when.")] = "today",
+    when: Annotated[
+        str, typer.Argument(metavar="[today|tomorrow|week|overdue|YYYY-MM-DD]", help="As of when.")
+    ] = "today",
     owner: opt.OwnerFilter = None,
     everyone: opt.Everyone = False,
     grade: Annotated[Grade | None, typer.Option("--grade", help="Only this grade.")] = None,
@@ -89,5 +121,10 @@ def due(
 
     with store(write=False) as session:
         query = resolve_when(session, when)
-        rows = due_list(session, query, owner=visible_owner(session, owner=owner, everyone=everyone), grade=grade)
+        rows = due_list(
+            session,
+            query,
+            owner=visible_owner(session, owner=owner, everyone=everyone),
+            grade=grade,
+        )
     emit_json(rows) if as_json else render_due(rows, as_of=query.as_of.isoformat())

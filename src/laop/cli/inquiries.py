@@ -3,6 +3,7 @@
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from laop.cli import _options as opt
 from laop.cli._common import actor, new_typer, store
@@ -34,8 +35,12 @@ def inquiry_add(
     ] = None,
     owner: opt.Owner = None,
     note: opt.Note = None,
-    customer: Annotated[int | None, typer.Option("--customer", help="Attach to this buyer id.")] = None,
-    new: Annotated[bool, typer.Option("--new", help="Create a new buyer without matching.")] = False,
+    customer: Annotated[
+        int | None, typer.Option("--customer", help="Attach to this buyer id.")
+    ] = None,
+    new: Annotated[
+        bool, typer.Option("--new", help="Create a new buyer without matching.")
+    ] = False,
     as_json: opt.Json = False,
 ) -> None:
     """Record an inquiry: the buyer is looked up first, created only when not found.
@@ -51,9 +56,18 @@ def inquiry_add(
     from laop.services.users import get_user
 
     data = _input(
-        company=company, contact=contact, emails=email, phones=phone, whatsapp=whatsapp,
-        country=country, city=city, nature=nature, source=source, strength=strength,
-        products=None, notes=note,
+        company=company,
+        contact=contact,
+        emails=email,
+        phones=phone,
+        whatsapp=whatsapp,
+        country=country,
+        city=city,
+        nature=nature,
+        source=source,
+        strength=strength,
+        products=None,
+        notes=note,
     ).cleaned()
     with store() as session:
         me = actor(session)
@@ -62,9 +76,17 @@ def inquiry_add(
 
         def record(customer_id: int | None, force_new: bool):  # type: ignore[no-untyped-def]
             return add_inquiry(
-                session, data=data, channel=channel, actor=me, at=when, owner=who,
-                product=product, quantity=quantity, text=message,
-                customer_id=customer_id, force_new=force_new,
+                session,
+                data=data,
+                channel=channel,
+                actor=me,
+                at=when,
+                owner=who,
+                product=product,
+                quantity=quantity,
+                text=message,
+                customer_id=customer_id,
+                force_new=force_new,
             )
 
         try:
@@ -84,9 +106,11 @@ def inquiry_add(
     if as_json:
         emit_json(payload)
         return
-    label = name["company"] or name["contact"]
+    label = escape(name["company"] or name["contact"] or "")
     if detail is not None:
-        console.print(f"[ok]Matched existing buyer[/ok] — inquiry {payload['inquiry_id']} added to:")
+        console.print(
+            f"[ok]Matched existing buyer[/ok] — inquiry {payload['inquiry_id']} added to:"
+        )
         render_customer(detail)
     else:
         console.print(
@@ -102,10 +126,15 @@ def _choose(session, exc):  # type: ignore[no-untyped-def]
 
     views = customer_views(session, [c.customer for c in exc.candidates])
     render_candidates(
-        [{"score": c.score, "reasons": c.reasons, "customer": v} for c, v in zip(exc.candidates, views, strict=True)]
+        [
+            {"score": c.score, "reasons": c.reasons, "customer": v}
+            for c, v in zip(exc.candidates, views, strict=True)
+        ]
     )
     choices = [str(i) for i in range(1, len(views) + 1)] + ["n"]
-    answer = typer.prompt(f"Attach to which buyer? (1–{len(views)}, n = new buyer)", type=typer.Choice(choices))
+    answer = typer.prompt(
+        f"Attach to which buyer? (1–{len(views)}, n = new buyer)", type=typer.Choice(choices)
+    )
     if answer == "n":
         return None, True
     return views[int(answer) - 1]["id"], False

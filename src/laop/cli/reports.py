@@ -19,7 +19,9 @@ def report_a_list(
     owner: opt.OwnerFilter = None,
     everyone: opt.Everyone = False,
     as_json: opt.Json = False,
-    markdown: Annotated[bool, typer.Option("--markdown", help="Print Markdown (for mail or a wiki).")] = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print Markdown (for mail or a wiki).")
+    ] = False,
 ) -> None:
     """List every A-grade buyer with its situation: contacts, open inquiries.
 
@@ -30,7 +32,12 @@ def report_a_list(
 
     with store(write=False) as session:
         year, number = parse_month(month, business_tz(session))
-        report = a_list(session, year=year, month=number, owner=visible_owner(session, owner=owner, everyone=everyone))
+        report = a_list(
+            session,
+            year=year,
+            month=number,
+            owner=visible_owner(session, owner=owner, everyone=everyone),
+        )
     if as_json:
         emit_json(report)
     elif markdown:
@@ -45,15 +52,30 @@ def _a_list_markdown(report: dict) -> str:  # type: ignore[type-arg]
         lines.append("No A-grade buyers.")
     for row in report["customers"]:
         name = row["company"] or row["contact"] or f"customer {row['customer_id']}"
-        lines.append(f"## {name} (#{row['customer_id']}, {row['country'] or '?'}, owner {row['owner'] or '–'})")
+        lines.append(
+            f"## {name} (#{row['customer_id']}, {row['country'] or '?'}, "
+            f"owner {row['owner'] or '–'})"
+        )
         counts = row["contacts_in_month"]
-        state = "awaiting our reply" if row["awaiting_reply"] else f"next follow-up {row['due_on'] or '–'}"
-        lines.append(f"- Contacts this month: {counts.get('out', 0)} out, {counts.get('in', 0)} in; {state}")
+        state = (
+            "awaiting our reply"
+            if row["awaiting_reply"]
+            else f"next follow-up {row['due_on'] or '–'}"
+        )
+        lines.append(
+            f"- Contacts this month: {counts.get('out', 0)} out, {counts.get('in', 0)} in; {state}"
+        )
         for q in row["open_inquiries"]:
-            lines.append(f"- Open inquiry #{q['id']} ({q['received_at'][:10]}): {q['product'] or '–'} {q['quantity'] or ''} [{q['status']}]".rstrip())
+            lines.append(
+                f"- Open inquiry #{q['id']} ({q['received_at'][:10]}): "
+                f"{q['product'] or '–'} {q['quantity'] or ''} [{q['status']}]".replace("  ", " ")
+            )
         for m in row["recent_messages"]:
             arrow = "→" if m["direction"] == "out" else "←"
-            lines.append(f"- {m['at'][:16].replace('T', ' ')} {arrow} {m['channel']} {m['kind']}: {m['note'] or ''}".rstrip())
+            lines.append(
+                f"- {m['at'][:16].replace('T', ' ')} {arrow} {m['channel']} {m['kind']}: "
+                f"{m['note'] or ''}".rstrip()
+            )
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -75,6 +97,9 @@ def report_cadence(
     with store(write=False) as session:
         year, number = parse_month(month, business_tz(session))
         report = cadence_compliance(
-            session, year=year, month=number, owner=visible_owner(session, owner=owner, everyone=everyone)
+            session,
+            year=year,
+            month=number,
+            owner=visible_owner(session, owner=owner, everyone=everyone),
         )
     emit_json(report) if as_json else render_compliance(report)

@@ -13,7 +13,6 @@ from sqlalchemy import and_, case, false, literal_column, update
 from sqlmodel import Session, func, select
 
 from laop.enums import Grade, parse_enum
-from laop.errors import InvalidInput
 from laop.models import Customer, GradeChange, Inquiry, Message, User, utcnow
 from laop.services.clock import business_day, business_tz
 from laop.services.settings import get_int
@@ -184,4 +183,3 @@ def refresh_all_due(session: Session, grade: str | None = None) -> int:
         total += result.rowcount or 0
     session.flush()
     return total
-

@@ -82,9 +82,7 @@ def parse_when(value: str | None, tz: ZoneInfo, *, allow_future: bool = False) -
         parsed = parsed.replace(tzinfo=tz)
     moment = parsed.astimezone(UTC)
     if not allow_future and moment > now + FUTURE_TOLERANCE:
-        raise InvalidInput(
-            f"The time {value!r} is more than a day in the future; check the date."
-        )
+        raise InvalidInput(f"The time {value!r} is more than a day in the future; check the date.")
     return moment
 
 

@@ -94,7 +94,7 @@ def cadence_compliance(
     tz = business_tz(session)
     following = date(year + month // 12, month % 12 + 1, 1)
     as_of = min(as_of or today(tz), following - timedelta(days=1))
-    statement = select(Customer.id, Customer.grade, Customer.created_at)
+    statement = select(Customer.id, Customer.grade, Customer.acquired_at)
     if owner is not None:
         statement = statement.where(Customer.owner_id == owner.id)
     customers = list(session.exec(statement))
@@ -109,9 +109,9 @@ def cadence_compliance(
                 continue  # the window has not ended yet
             start, end = day_bounds(first, tz)[0], day_bounds(after, tz)[0]
             holders = []
-            for customer_id, current, created in customers:
+            for customer_id, current, acquired in customers:
                 changes = history.get(customer_id) or [(None, current)]
-                if created > start and not history.get(customer_id):
+                if acquired > start and not history.get(customer_id):
                     continue
                 if _held_throughout(changes, start, end) == grade:
                     holders.append(customer_id)
@@ -165,4 +165,3 @@ def _outbound_counts(
             ).all()
         )
     return counts
-

@@ -67,8 +67,12 @@ class CustomerInput:
             phones=phones,
             country=country,
             city=_text(self.city),
-            nature=parse_enum(Nature, self.nature, what="nature").value if _text(self.nature) else None,
-            source=parse_enum(Source, self.source, what="source").value if _text(self.source) else None,
+            nature=parse_enum(Nature, self.nature, what="nature").value
+            if _text(self.nature)
+            else None,
+            source=parse_enum(Source, self.source, what="source").value
+            if _text(self.source)
+            else None,
             strength=_text(self.strength),
             products=_unique(p.strip() for p in self.products if _text(p)),
             notes=_text(self.notes),
@@ -170,7 +174,11 @@ def _add_contacts(session: Session, customer: Customer, data: CleanCustomer) -> 
             continue
         session.add(
             CustomerContact(
-                customer_id=customer.id, kind="phone", value=phone, whatsapp=whatsapp, position=position
+                customer_id=customer.id,
+                kind="phone",
+                value=phone,
+                whatsapp=whatsapp,
+                position=position,
             )
         )
         existing.add(("phone", phone))
@@ -208,7 +216,10 @@ def get_customer(session: Session, ref: str) -> Customer:
 
         lowered = text.lower()
         key = company_key(text)
-        conditions = [func.lower(Customer.company) == lowered, func.lower(Customer.contact) == lowered]
+        conditions = [
+            func.lower(Customer.company) == lowered,
+            func.lower(Customer.contact) == lowered,
+        ]
         if key:
             conditions.append(Customer.company_key == key)
         rows = session.exec(select(Customer).where(or_(*conditions))).all()
@@ -240,8 +251,13 @@ def edit_customer(
     remove_products: list[str] | None = None,
 ) -> Customer:
     """Change the given fields; e-mails, phones and products given are added."""
-    from laop.services.normalize import company_key, normalize_email, normalize_phone, person_key
-    from laop.services.normalize import region_of
+    from laop.services.normalize import (
+        company_key,
+        normalize_email,
+        normalize_phone,
+        person_key,
+        region_of,
+    )
 
     changed: dict[str, Any] = {}
     for name in SCALAR_FIELDS:
@@ -259,11 +275,14 @@ def edit_customer(
     for email in remove_emails or []:
         _remove_contact(session, customer, "email", normalize_email(email))
     for phone in remove_phones or []:
-        _remove_contact(session, customer, "phone", normalize_phone(phone, country=customer.country))
+        _remove_contact(
+            session, customer, "phone", normalize_phone(phone, country=customer.country)
+        )
     for product in remove_products or []:
         session.execute(
             delete(CustomerProduct).where(
-                CustomerProduct.customer_id == customer.id, CustomerProduct.product == product.strip()
+                CustomerProduct.customer_id == customer.id,
+                CustomerProduct.product == product.strip(),
             )
         )
     customer.updated_at = utcnow()
@@ -271,7 +290,9 @@ def edit_customer(
     _add_contacts(session, customer, data)
     if changed:
         kind = "owner" if set(changed) == {"owner"} else "edit"
-        session.add(CustomerEvent(customer_id=customer.id, kind=kind, detail=changed, user_id=actor.id))
+        session.add(
+            CustomerEvent(customer_id=customer.id, kind=kind, detail=changed, user_id=actor.id)
+        )
     session.flush()
     return customer
 

@@ -110,7 +110,9 @@ def due_list(
     return rows
 
 
-def _row(c: Customer, query: DueQuery, *, tz: Any, owner: str | None, product: str | None) -> dict[str, Any]:
+def _row(
+    c: Customer, query: DueQuery, *, tz: Any, owner: str | None, product: str | None
+) -> dict[str, Any]:
     awaiting = c.awaiting_since is not None and business_day(c.awaiting_since, tz) <= query.as_of
     if awaiting:
         overdue = (query.reference - business_day(c.awaiting_since, tz)).days  # type: ignore[arg-type]

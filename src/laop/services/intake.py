@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 from laop.enums import SOURCE_BY_CHANNEL, Channel, parse_enum
 from laop.errors import AmbiguousError, InvalidInput, NotFound
 from laop.models import Customer, CustomerContact, Inquiry, Message, User
-from laop.services.customers import CleanCustomer, add_customer, _add_contacts
+from laop.services.customers import CleanCustomer, _add_contacts, add_customer
 
 __all__ = [
     "ATTACH_SCORE",

@@ -31,7 +31,7 @@ def a_list(
     if is_current:
         customers = list(session.exec(statement.where(Customer.grade == "A")))
     else:
-        candidates = list(session.exec(statement.where(Customer.created_at < end)))
+        candidates = list(session.exec(statement.where(Customer.acquired_at < end)))
         history = grades_between(session, [c.id for c in candidates], end)  # type: ignore[misc]
         customers = [
             c for c in candidates if (history[c.id][-1][1] if history.get(c.id) else c.grade) == "A"
@@ -105,4 +105,8 @@ def a_list(
         for c in sorted(customers, key=lambda c: (owners.get(c.owner_id) or "", c.company or ""))
     ]
     last_day = (date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)).isoformat()
-    return {"month": f"{year:04d}-{month:02d}", "as_of": min(current.isoformat(), last_day), "customers": rows}
+    return {
+        "month": f"{year:04d}-{month:02d}",
+        "as_of": min(current.isoformat(), last_day),
+        "customers": rows,
+    }

@@ -74,7 +74,9 @@ def acting_user(session: Session, name: str | None) -> User:
     if login_user is not None:
         return login_user
     names = ", ".join(u.name for u in users)
-    raise InvalidInput(f"Several users exist ({names}); say who you are with --as USER or LAOP_USER.")
+    raise InvalidInput(
+        f"Several users exist ({names}); say who you are with --as USER or LAOP_USER."
+    )
 
 
 def user_view(user: User) -> dict[str, object]:

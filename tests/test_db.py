@@ -1,0 +1,111 @@
+"""The store: location, permissions, journal, schema versions."""
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from laop.db import SCHEMA_HEAD, SCHEMA_REVISIONS, check_schema, make_engine, upgrade
+from laop.errors import SchemaError
+
+
+def test_revisions_constant_matches_the_migration_scripts():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    import laop.db
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(laop.db.__file__).parent / "migrations"))
+    script = ScriptDirectory.from_config(config)
+    chain = [rev.revision for rev in reversed(list(script.walk_revisions()))]
+    assert tuple(chain) == SCHEMA_REVISIONS
+    assert script.get_current_head() == SCHEMA_HEAD
+
+
+def test_new_file_is_private_and_uses_wal(tmp_path):
+    path = tmp_path / "sub" / "team.db"
+    engine = make_engine(f"sqlite:///{path}")
+    check_schema(engine)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+    for extra in path.parent.glob("team.db-*"):
+        assert extra.stat().st_mode & 0o777 == 0o600
+    engine.dispose()
+
+
+def test_init_is_idempotent(cli):
+    first = cli("init", "--json")
+    second = cli("init", "--json")
+    assert first.exit_code == second.exit_code == 0
+    assert first.json()["from_revision"] is None
+    assert second.json()["from_revision"] == SCHEMA_HEAD == second.json()["revision"]
+
+
+def test_newer_schema_is_refused(cli, db_url):
+    cli("init")
+    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    out = cli("customer", "list")
+    assert out.exit_code == 8
+    assert "newer" in out.stderr and "upgrade laop" in out.stderr
+    init = cli("init")
+    assert init.exit_code == 8
+
+
+def test_older_known_revision_message(monkeypatch, tmp_path):
+    import laop.db
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine)
+    monkeypatch.setattr(laop.db, "SCHEMA_REVISIONS", (*SCHEMA_REVISIONS, "0099"))
+    monkeypatch.setattr(laop.db, "SCHEMA_HEAD", "0099")
+    with pytest.raises(SchemaError, match="run `laop init`"):
+        laop.db.check_schema(engine)
+    engine.dispose()
+
+
+def test_foreign_database_is_refused(tmp_path, cli):
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE things (id INTEGER)")
+    from typer.testing import CliRunner
+
+    from laop.cli import app
+
+    result = CliRunner().invoke(app, ["--db", str(path), "customer", "list"])
+    assert result.exit_code == 8
+    assert "no laop schema" in result.stderr
+
+
+def test_unwritable_location_is_one_sentence(tmp_path):
+    from typer.testing import CliRunner
+
+    from laop.cli import app
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = CliRunner().invoke(app, ["--db", str(blocker / "laop.db"), "user", "list"])
+    assert result.exit_code != 0
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_failed_command_writes_nothing(cli, db_url):
+    cli("customer", "add", "--company", "Keep Me", "--email", "keep@keep.com")
+    out = cli("customer", "edit", "1", "--company", "Changed", "--phone", "12345")
+    assert out.exit_code == 3
+    assert cli("customer", "show", "1", "--json").json()["company"] == "Keep Me"
+
+
+def test_python_dash_m_runs():
+    result = subprocess.run(
+        [sys.executable, "-m", "laop", "--version"], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.startswith("laop ")
