@@ -10,6 +10,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -254,75 +255,83 @@ def render_settings(rows: list[dict[str, Any]]) -> None:
     console.print(table)
 
 
+def _columns(table: Table, names: list[str], *, wide: str, clipped: str) -> None:
+    # Short columns never wrap; the buyer's name wraps; the product is cut short.
+    for name in names:
+        if name == wide:
+            table.add_column(name, min_width=16, ratio=1)
+        elif name == clipped:
+            table.add_column(name, max_width=18, no_wrap=True, overflow="ellipsis")
+        else:
+            table.add_column(name, no_wrap=True)
+
+
+def _compact(title: str, **style: Any) -> Table:
+    return Table(
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        **style,
+    )
+
+
 def render_due(rows: list[dict[str, Any]], *, as_of: str) -> None:
     """The morning list: awaiting our reply, then follow-ups by urgency."""
     if not rows:
         console.print(f"[ok]Nothing due as of {as_of}.[/ok]")
         return
+    several_owners = len({r["owner"] for r in rows}) > 1
     waiting = [r for r in rows if r["awaiting_reply"]]
     follow = [r for r in rows if not r["awaiting_reply"]]
     if waiting:
-        table = Table(
-            title=f"Awaiting our reply 待回复 ({len(waiting)})",
-            title_justify="left",
-            title_style="awaiting",
-        )
-        for name in (
-            "ID",
-            "Company 公司",
-            "Grade",
-            "Owner",
-            "Waiting since",
-            "Days",
-            "Reply via",
-            "Product 产品",
-        ):
-            table.add_column(name)
+        table = _compact(f"Awaiting our reply 待回复 ({len(waiting)})", title_style="awaiting")
+        names = ["ID", "Buyer 客户", "Grade", "Owner", "Since", "Reply via", "Product 产品"]
+        if not several_owners:
+            names.remove("Owner")
+        _columns(table, names, wide="Buyer 客户", clipped="Product 产品")
         for r in waiting:
-            table.add_row(
+            cells = [
                 f"[id]{r['customer_id']}[/id]",
                 Text(r["company"] or r["contact"] or ""),
                 grade_cell(r["grade"]),
                 r["owner"] or "",
-                _short(r["awaiting_since"]),
-                str(r["days_overdue"]),
+                _short(r["awaiting_since"])[5:],
                 r["suggested_channel"],
                 Text(r["open_inquiry_product"] or ""),
-            )
+            ]
+            if not several_owners:
+                del cells[3]
+            table.add_row(*cells)
         console.print(table)
     if follow:
-        table = Table(title=f"Follow up 待跟进 as of {as_of} ({len(follow)})", title_justify="left")
-        for name in (
-            "ID",
-            "Company 公司",
-            "Grade",
-            "Owner",
-            "Due 应跟进",
-            "Overdue",
-            "Last contact",
-            "Via",
-            "Product 产品",
-        ):
-            table.add_column(name)
+        if waiting:
+            console.print()
+        table = _compact(f"Follow up 待跟进 as of {as_of} ({len(follow)})")
+        names = ["ID", "Buyer 客户", "Grade", "Owner", "Due", "Last out", "Via", "Product 产品"]
+        if not several_owners:
+            names.remove("Owner")
+        _columns(table, names, wide="Buyer 客户", clipped="Product 产品")
         for r in follow:
             late = r["days_overdue"]
-            late_cell = (
-                f"[overdue]{late}d[/overdue]"
-                if late > 0
-                else ("today" if late == 0 else f"in {-late}d")
-            )
-            grade_text = grade_cell(r["grade"]) if r["grade"] else "[grade.none]grade me[/]"
-            table.add_row(
+            if late > 0:
+                due_cell = f"[overdue]{late}d late[/overdue]"
+            else:
+                due_cell = "today" if late == 0 else f"in {-late}d"
+            cells = [
                 f"[id]{r['customer_id']}[/id]",
                 Text(r["company"] or r["contact"] or ""),
-                grade_text,
+                grade_cell(r["grade"]) if r["grade"] else "[grade.none]grade![/]",
                 r["owner"] or "",
-                r["due_on"],
-                late_cell,
-                _short(r["last_out_at"]),
+                due_cell,
+                (r["last_out_at"] or "")[5:10] or "–",
                 r["suggested_channel"],
                 Text(r["open_inquiry_product"] or ""),
-            )
+            ]
+            if not several_owners:
+                del cells[3]
+            table.add_row(*cells)
         console.print(table)
 
 

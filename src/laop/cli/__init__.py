@@ -52,11 +52,13 @@ def root(
         typer.Option(
             "--db",
             envvar="LAOP_DB",
+            metavar="PATH|URL",
             help="SQLite file or database URL (default: a file in your user data folder).",
         ),
     ] = None,
     user: Annotated[
-        str | None, typer.Option("--as", envvar="LAOP_USER", help="Act as this user.")
+        str | None,
+        typer.Option("--as", envvar="LAOP_USER", metavar="USER", help="Act as this user."),
     ] = None,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")

@@ -1,5 +1,6 @@
 """What every command shares: global options, the store, errors → exit codes."""
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,12 +38,22 @@ class LaopGroup(TyperGroup):
         except LaopError as exc:
             error(exc.message)
             raise typer.Exit(exc.exit_code) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
         except Exception as exc:
-            translated = _database_failure(exc)
-            if translated is None:
+            if _is_click_exception(exc) or os.environ.get("LAOP_DEBUG"):
                 raise
+            translated = _database_failure(exc) or LaopError(
+                f"Internal error ({type(exc).__name__}: {exc}); "
+                "run again with LAOP_DEBUG=1 to see where, and report it."
+            )
             error(translated.message)
             raise typer.Exit(translated.exit_code) from None
+
+
+def _is_click_exception(exc: Exception) -> bool:
+    # Usage errors are shown by Typer itself (exit code 2).
+    return type(exc).__module__.startswith(("typer", "click"))
 
 
 def _database_failure(exc: Exception) -> LaopError | None:

@@ -7,6 +7,7 @@ as days ago plus a business-time clock reading, so the demo always looks current
 import json
 from datetime import UTC, datetime, time, timedelta
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, func, select
@@ -24,7 +25,13 @@ __all__ = ["demo_dataset", "load_demo"]
 
 def demo_dataset() -> dict[str, Any]:
     """The shipped demo dataset."""
-    return json.loads(files("laop.demo_data").joinpath("demo.json").read_text(encoding="utf-8"))
+    try:
+        text = files("laop.demo_data").joinpath("demo.json").read_text(encoding="utf-8")
+    except ModuleNotFoundError:
+        # An editable install maps only src/laop; the dataset then sits in the checkout.
+        checkout = Path(__file__).resolve().parents[3]
+        text = (checkout / "data" / "demo.json").read_text(encoding="utf-8")
+    return json.loads(text)
 
 
 def load_demo(session: Session, dataset: dict[str, Any] | None = None) -> dict[str, int]:
