@@ -1,6 +1,8 @@
 """Fixtures: every test gets a fresh home, a fresh SQLite file, and a CLI runner."""
 
+import itertools
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +12,7 @@ from typer.testing import CliRunner
 
 from laop.cli import app
 from laop.cli._common import _engines
+from tests.pgserver import PostgresServer, find_bindir
 
 
 @pytest.fixture(autouse=True)
@@ -25,12 +28,62 @@ def env_setup(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("COLUMNS", "200")
 
 
-@pytest.fixture
-def db_url(tmp_path: Path) -> Iterator[str]:
-    """A database URL of its own for each test: a real SQLite file."""
-    yield f"sqlite:///{tmp_path / 'laop.db'}"
-    engine = _engines.pop(f"sqlite:///{tmp_path / 'laop.db'}", None)
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer | None]:
+    """One PostgreSQL server for the whole run, when the binaries are installed.
+
+    LAOP_TEST_PG=required (set by .ci/run) turns a missing server into a failure.
+    """
+    bindir = find_bindir()
+    if bindir is None:
+        if os.environ.get("LAOP_TEST_PG") == "required":
+            pytest.fail("PostgreSQL binaries (initdb, pg_ctl) are required but not installed.")
+        yield None
+        return
+    server = PostgresServer(bindir).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+_database_counter = itertools.count()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database for each test, on each engine laop supports."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'laop.db'}"
+        yield url
+        _dispose(url)
+        return
+    server = request.getfixturevalue("pg_server")
+    if server is None:
+        pytest.skip("PostgreSQL is not installed here (.ci/run installs it)")
+    name = f"laop_test_{os.getpid()}_{next(_database_counter)}"
+    url = server.create_database(name)
+    yield url
+    _dispose(url)
+    server.drop_database(name)
+
+
+def _dispose(url: str) -> None:
+    engine = _engines.pop(url, None)
     if engine is not None:
+        engine.dispose()
+
+
+def scalar(db_url: str, statement: str):  # type: ignore[no-untyped-def]
+    """Run one SQL statement on the test database, outside laop; return its first value."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            result = conn.execute(text(statement))
+            return result.scalar() if result.returns_rows else None
+    finally:
         engine.dispose()
 
 

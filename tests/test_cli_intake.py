@@ -1,13 +1,12 @@
 """Intake through the command line: matching, normalisation, bad input."""
 
-import sqlite3
 from pathlib import Path
+
+from tests.conftest import scalar
 
 
 def count(db_url: str, table: str) -> int:
-    path = db_url.removeprefix("sqlite:///")
-    with sqlite3.connect(path) as conn:
-        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    return scalar(db_url, f"SELECT count(*) FROM {table}")
 
 
 def test_three_spellings_of_acme_land_on_one_buyer(cli, db_url):

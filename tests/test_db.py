@@ -9,6 +9,7 @@ import pytest
 
 from laop.db import SCHEMA_HEAD, SCHEMA_REVISIONS, check_schema, make_engine, upgrade
 from laop.errors import SchemaError
+from tests.conftest import scalar
 
 
 def test_revisions_constant_matches_the_migration_scripts():
@@ -50,8 +51,7 @@ def test_init_is_idempotent(cli):
 
 def test_newer_schema_is_refused(cli, db_url):
     cli("init")
-    with sqlite3.connect(db_url.removeprefix("sqlite:///")) as conn:
-        conn.execute("UPDATE alembic_version SET version_num = '9999'")
+    scalar(db_url, "UPDATE alembic_version SET version_num = '9999'")
     out = cli("customer", "list")
     assert out.exit_code == 8
     assert "newer" in out.stderr and "upgrade laop" in out.stderr

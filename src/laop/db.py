@@ -173,7 +173,13 @@ def session_scope(engine: Engine, *, write: bool = True) -> Iterator[Session]:
     ``write=False`` marks a read-only command: on SQLite it reads a snapshot without
     taking the write lock.
     """
-    bind = engine.execution_options(laop_write=write) if write else engine
+    if write:
+        bind = engine.execution_options(laop_write=True)
+    elif engine.dialect.name == "postgresql":
+        # One snapshot for every query of a report, however long it runs.
+        bind = engine.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+    else:
+        bind = engine  # SQLite in WAL mode: a read transaction is already a snapshot
     session = Session(bind, expire_on_commit=False)
     try:
         yield session

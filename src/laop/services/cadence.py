@@ -44,7 +44,10 @@ def set_grade(
     at: datetime | None = None,
 ) -> GradeChange | None:
     """Grade a buyer, keeping the change in its history; None when unchanged."""
+    from laop.services.messages import lock_customer
+
     new = parse_enum(Grade, grade, what="grade").value
+    lock_customer(session, customer)
     if new == customer.grade:
         return None
     change = GradeChange(

@@ -2,12 +2,23 @@
 
 from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from laop.enums import Channel, Direction, MessageKind, parse_enum
 from laop.models import Customer, Message, User
 
-__all__ = ["log_message", "message_view"]
+__all__ = ["lock_customer", "log_message", "message_view"]
+
+
+def lock_customer(session: Session, customer: Customer) -> None:
+    """Hold the buyer's row until the transaction ends.
+
+    Two salespeople logging messages for one buyer at once would each derive the
+    follow-up state without the other's message; the row lock makes the second
+    wait and then see the first. SQLite already serialises writers.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        session.exec(select(Customer.id).where(Customer.id == customer.id).with_for_update())
 
 
 def log_message(
@@ -28,6 +39,7 @@ def log_message(
     ``at`` may lie in the past (a backfilled message): the state is derived from the
     whole log, so the order of logging does not matter.
     """
+    lock_customer(session, customer)
     message = Message(
         customer_id=customer.id,
         direction=parse_enum(Direction, direction, what="direction").value,
