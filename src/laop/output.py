@@ -5,6 +5,8 @@ Colour, prompts and spinners appear only on a terminal; NO_COLOR is honoured by 
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -399,3 +401,23 @@ def render_compliance(report: dict[str, Any]) -> None:
         f"[bold]{_rate(report['rate'])}[/bold]",
     )
     console.print(table)
+
+
+@contextmanager
+def progress_bar(label: str, *, total: int) -> Iterator[Callable[[int], None]]:
+    """A Rich progress bar on a terminal; silent otherwise. Yields ``advance_to(done)``."""
+    if not err_console.is_terminal:
+        yield lambda _done: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    with Progress(
+        f"[bold]{label}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda done: bar.update(task, completed=done)

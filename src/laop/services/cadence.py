@@ -6,7 +6,7 @@ so that the due list is one indexed query. ``refresh_followup`` is the one place
 derives it; everything that changes its inputs calls it.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, false, literal_column, update
@@ -80,6 +80,7 @@ def refresh_followup(session: Session, customer_ids: list[int]) -> None:
     """
     if not customer_ids:
         return
+    session.flush()
     tz = business_tz(session)
     intervals = cadence_days(session)
     for start in range(0, len(customer_ids), 500):
@@ -95,27 +96,41 @@ def refresh_followup(session: Session, customer_ids: list[int]) -> None:
                 .group_by(Inquiry.customer_id)
             ).all()
         )
-        for customer in session.exec(
-            select(Customer).where(Customer.id.in_(chunk))  # type: ignore[union-attr]
+        changes = []
+        for customer_id, grade, acquired_at in session.exec(
+            select(Customer.id, Customer.grade, Customer.acquired_at).where(
+                Customer.id.in_(chunk)  # type: ignore[union-attr]
+            )
         ):
-            row = state.get(customer.id, {})
+            row = state.get(customer_id, {})
             last_out = row.get("last_out")
-            customer.last_contact_at = row.get("last_contact")
-            customer.last_out_at = last_out
-            customer.last_out_day = business_day(last_out, tz) if last_out else None
-            customer.last_in_channel = row.get("last_in_channel")
-            customer.awaiting_since = row.get("awaiting_since")
-            customer.due_on = _due_on(customer, intervals, first_open.get(customer.id), tz)
-            session.add(customer)
-    session.flush()
-
-
-def _due_on(customer: Customer, intervals: dict[str, int], open_since: Any, tz: Any) -> date | None:
-    if customer.grade is None:
-        return business_day(_aware(open_since), tz) if open_since else None
-    if customer.last_out_day is None:
-        return business_day(customer.acquired_at, tz)
-    return customer.last_out_day + timedelta(days=intervals[customer.grade])
+            last_out_day = business_day(last_out, tz) if last_out else None
+            if grade is None:
+                open_since = first_open.get(customer_id)
+                due_on = business_day(_aware(open_since), tz) if open_since else None
+            elif last_out_day is None:
+                due_on = business_day(acquired_at, tz)
+            else:
+                due_on = last_out_day + timedelta(days=intervals[grade])
+            changes.append(
+                {
+                    "id": customer_id,
+                    "last_contact_at": row.get("last_contact"),
+                    "last_out_at": last_out,
+                    "last_out_day": last_out_day,
+                    "last_in_channel": row.get("last_in_channel"),
+                    "awaiting_since": row.get("awaiting_since"),
+                    "due_on": due_on,
+                }
+            )
+        if changes:
+            # One executemany per chunk; buyers already loaded in the session are
+            # expired so that they read the new state.
+            session.execute(update(Customer), changes)
+            wanted = set(chunk)
+            for obj in list(session.identity_map.values()):
+                if isinstance(obj, Customer) and obj.id in wanted:
+                    session.expire(obj)
 
 
 def _aware(moment: Any) -> datetime:
