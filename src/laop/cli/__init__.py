@@ -15,6 +15,7 @@ from laop.cli.customers import customer_app
 from laop.cli.demo import demo
 from laop.cli.followup import due, grade, log
 from laop.cli.inquiries import inquiry_app
+from laop.cli.maintenance import db_app
 from laop.cli.reports import report_app
 from laop.cli.users import user_app
 from laop.output import emit_json, success
@@ -37,6 +38,7 @@ app.command("grade")(grade)
 app.command("due")(due)
 app.add_typer(report_app, name="report")
 app.command("demo")(demo)
+app.add_typer(db_app, name="db")
 
 
 def _version(value: bool) -> None:
