@@ -257,13 +257,13 @@ def render_settings(rows: list[dict[str, Any]]) -> None:
     console.print(table)
 
 
-def _columns(table: Table, names: list[str], *, wide: str, clipped: str) -> None:
-    # Short columns never wrap; the buyer's name wraps; the product is cut short.
+def _columns(table: Table, names: list[str], *, wide: str, clipped: tuple[str, ...] = ()) -> None:
+    # Short columns never wrap; the buyer's name wraps; free text is cut short.
     for name in names:
         if name == wide:
             table.add_column(name, min_width=16, ratio=1)
-        elif name == clipped:
-            table.add_column(name, max_width=18, no_wrap=True, overflow="ellipsis")
+        elif name in clipped:
+            table.add_column(name, max_width=12, no_wrap=True, overflow="ellipsis")
         else:
             table.add_column(name, no_wrap=True)
 
@@ -292,7 +292,7 @@ def render_due(rows: list[dict[str, Any]], *, as_of: str) -> None:
         names = ["ID", "Buyer 客户", "Grade", "Owner", "Since", "Reply via", "Product 产品"]
         if not several_owners:
             names.remove("Owner")
-        _columns(table, names, wide="Buyer 客户", clipped="Product 产品")
+        _columns(table, names, wide="Buyer 客户", clipped=("Product 产品",))
         for r in waiting:
             cells = [
                 f"[id]{r['customer_id']}[/id]",
@@ -314,7 +314,7 @@ def render_due(rows: list[dict[str, Any]], *, as_of: str) -> None:
         names = ["ID", "Buyer 客户", "Grade", "Owner", "Due", "Last out", "Via", "Product 产品"]
         if not several_owners:
             names.remove("Owner")
-        _columns(table, names, wide="Buyer 客户", clipped="Product 产品")
+        _columns(table, names, wide="Buyer 客户", clipped=("Product 产品",))
         for r in follow:
             late = r["days_overdue"]
             if late > 0:
@@ -421,3 +421,81 @@ def progress_bar(label: str, *, total: int) -> Iterator[Callable[[int], None]]:
     ) as bar:
         task = bar.add_task(label, total=total)
         yield lambda done: bar.update(task, completed=done)
+
+
+def render_open_clocks(rows: list[dict[str, Any]]) -> None:
+    """Buyers waiting for our reply, with their SLA deadline."""
+    if not rows:
+        console.print("[ok]Nobody is waiting for a reply.[/ok]")
+        return
+    table = _compact(f"Awaiting our reply 待回复 ({len(rows)})", title_style="awaiting")
+    names = ["ID", "Buyer 客户", "Owner", "Via", "Deadline", "Left"]
+    _columns(table, names, wide="Buyer 客户")
+    for r in rows:
+        hours = abs(r["hours_left"])
+        amount = f"{hours:.0f}h" if hours >= 10 else f"{hours:.1f}h"
+        left = f"[overdue]{amount} late[/overdue]" if r["breached"] else amount
+        table.add_row(
+            f"[id]{r['customer_id']}[/id]",
+            Text(r["company"] or r["contact"] or ""),
+            r["owner"] or "",
+            r["channel"],
+            _short(r["sla_deadline"])[5:],
+            left,
+        )
+    console.print(table)
+
+
+def render_inquiries(rows: list[dict[str, Any]]) -> None:
+    """Open inquiries."""
+    if not rows:
+        console.print("[muted]No open inquiries.[/muted]")
+        return
+    several_owners = len({r["owner"] for r in rows}) > 1
+    table = _compact(f"Open inquiries 未结询盘 ({len(rows)})")
+    names = ["ID", "Buyer 客户", "Owner", "Received", "Product 产品", "Qty", "Status", "Wait"]
+    if not several_owners:
+        names.remove("Owner")
+    _columns(table, names, wide="Buyer 客户", clipped=("Product 产品", "Qty"))
+    for r in rows:
+        cells = [
+            str(r["inquiry_id"]),
+            Text(r["company"] or r["contact"] or ""),
+            r["owner"] or "",
+            r["received_at"][5:10],
+            Text(r["product"] or ""),
+            Text(r["quantity"] or ""),
+            r["status"],
+            "[awaiting]yes[/]" if r["awaiting_reply"] else "",
+        ]
+        if not several_owners:
+            del cells[2]
+        table.add_row(*cells)
+    console.print(table)
+
+
+def render_replies(report: dict[str, Any]) -> None:
+    """Reply KPIs per user and for the team, with the distribution as bars."""
+    table = _compact(f"Reply speed 回复速度 {report['month']}")
+    for name in ("User", "Clocks", "Timely 及时回复率", "Same day 当天回复", "Avg 平均回复时长"):
+        table.add_column(name, justify="right" if name != "User" else "left")
+    for row in [*report["users"], {"user": "team", **report["team"]}]:
+        avg = "–" if row["avg_reply_hours"] is None else f"{row['avg_reply_hours']:.1f} h"
+        table.add_row(
+            "[bold]team[/bold]"
+            if row is not None and row["user"] == "team"
+            else (row["user"] or "–"),
+            str(row["clocks"]),
+            _rate(row["timely_reply_rate"]),
+            _rate(row["same_day_rate"]),
+            avg,
+        )
+    console.print(table)
+    bins = report["team"]["distribution"]
+    widest = max((b["count"] for b in bins), default=0)
+    if not widest:
+        return
+    console.print("\nReply time distribution 回复时长分布 (team)")
+    for b in bins:
+        bar = "█" * max(1, round(30 * b["count"] / widest)) if b["count"] else ""
+        console.print(f"  {b['bucket']:>5} [ok]{bar}[/ok] {b['count']}")

@@ -16,6 +16,7 @@ from laop.cli.demo import demo
 from laop.cli.followup import due, grade, log
 from laop.cli.inquiries import inquiry_app
 from laop.cli.maintenance import db_app
+from laop.cli.replies import replies
 from laop.cli.reports import report_app
 from laop.cli.users import user_app
 from laop.output import emit_json, success
@@ -36,6 +37,7 @@ app.add_typer(config_app, name="config")
 app.command("log")(log)
 app.command("grade")(grade)
 app.command("due")(due)
+app.command("replies")(replies)
 app.add_typer(report_app, name="report")
 app.command("demo")(demo)
 app.add_typer(db_app, name="db")

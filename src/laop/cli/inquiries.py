@@ -9,7 +9,16 @@ from laop.cli import _options as opt
 from laop.cli._common import actor, new_typer, store
 from laop.cli.customers import _input
 from laop.enums import Channel
-from laop.output import console, emit_json, interactive, render_candidates, render_customer
+from laop.output import (
+    console,
+    emit_json,
+    interactive,
+    render_candidates,
+    render_customer,
+    render_inquiries,
+    render_open_clocks,
+    success,
+)
 
 inquiry_app = new_typer("Record inquiries 询盘 and see which await a reply.")
 
@@ -138,3 +147,57 @@ def _choose(session, exc):  # type: ignore[no-untyped-def]
     if answer == "n":
         return None, True
     return views[int(answer) - 1]["id"], False
+
+
+@inquiry_app.command("list")
+def inquiry_list(
+    awaiting: Annotated[
+        bool, typer.Option("--awaiting", help="Reply clocks still open, any channel.")
+    ] = False,
+    breached: Annotated[
+        bool, typer.Option("--breached", help="Only open clocks past their SLA deadline.")
+    ] = False,
+    owner: opt.OwnerFilter = None,
+    everyone: opt.Everyone = False,
+    as_json: opt.Json = False,
+) -> None:
+    """List open inquiries, or with --awaiting the buyers waiting for our reply and their SLA.
+
+    Example: laop inquiry list --awaiting --all
+    """
+    from laop.cli._common import visible_owner
+    from laop.services.inquiries import list_open_inquiries
+    from laop.services.reply_report import open_clocks
+
+    with store(write=False) as session:
+        who = visible_owner(session, owner=owner, everyone=everyone)
+        if awaiting or breached:
+            rows = open_clocks(session, owner=who, breached_only=breached)
+        else:
+            rows = list_open_inquiries(session, owner=who)
+    if as_json:
+        emit_json(rows)
+    elif awaiting or breached:
+        render_open_clocks(rows)
+    else:
+        render_inquiries(rows)
+
+
+@inquiry_app.command("spam")
+def inquiry_spam(
+    inquiry_id: Annotated[int, typer.Argument(metavar="ID", help="The inquiry id.")],
+    as_json: opt.Json = False,
+) -> None:
+    """Mark an inquiry spam or invalid; its reply clock counts as handled now.
+
+    Example: laop inquiry spam 42
+    """
+    from laop.services.inquiries import mark_spam
+
+    with store() as session:
+        inquiry = mark_spam(session, inquiry_id)
+        payload = {"inquiry_id": inquiry.id, "customer_id": inquiry.customer_id, "status": "spam"}
+    if as_json:
+        emit_json(payload)
+    else:
+        success(f"Inquiry {inquiry_id} marked spam; its reply clock is closed.")

@@ -9,11 +9,11 @@ derives it; everything that changes its inputs calls it.
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, false, literal_column, update
+from sqlalchemy import literal_column, update
 from sqlmodel import Session, func, select
 
 from laop.enums import Grade, parse_enum
-from laop.models import Customer, GradeChange, Inquiry, Message, User, utcnow
+from laop.models import Customer, GradeChange, Inquiry, User, utcnow
 from laop.services.clock import business_day, business_tz
 from laop.services.settings import get_int
 
@@ -68,16 +68,19 @@ def set_grade(
 
 
 def refresh_followup(session: Session, customer_ids: list[int]) -> None:
-    """Re-derive the follow-up state of the given buyers from their messages.
+    """Re-derive the follow-up state and reply clocks of the given buyers from their log.
 
     - last contact: the latest non-automatic message either way;
     - last outbound: the latest outbound non-automatic message, and its business day;
-    - awaiting reply since: the first inbound message after that last outbound one;
+    - awaiting reply since: the opening of the oldest reply clock still open
+      (services/replies.py);
     - due on: last outbound day + the grade's interval; a graded buyer we never wrote
       to is due on its acquisition day; an ungraded buyer with an open inquiry is due
       on the day the inquiry arrived (to be graded); otherwise not due.
     Messages logged out of order give the same result: only the log is read.
     """
+    from laop.services.replies import log_entries, rebuild_clocks
+
     if not customer_ids:
         return
     session.flush()
@@ -85,7 +88,6 @@ def refresh_followup(session: Session, customer_ids: list[int]) -> None:
     intervals = cadence_days(session)
     for start in range(0, len(customer_ids), 500):
         chunk = customer_ids[start : start + 500]
-        state = _message_state(session, chunk)
         first_open = dict(
             session.exec(
                 select(Inquiry.customer_id, func.min(Inquiry.received_at))
@@ -96,15 +98,26 @@ def refresh_followup(session: Session, customer_ids: list[int]) -> None:
                 .group_by(Inquiry.customer_id)
             ).all()
         )
-        changes = []
-        for customer_id, grade, acquired_at in session.exec(
-            select(Customer.id, Customer.grade, Customer.acquired_at).where(
+        customers = session.exec(
+            select(Customer.id, Customer.grade, Customer.acquired_at, Customer.owner_id).where(
                 Customer.id.in_(chunk)  # type: ignore[union-attr]
             )
-        ):
-            row = state.get(customer_id, {})
-            last_out = row.get("last_out")
+        ).all()
+        logs = log_entries(session, [row[0] for row in customers])  # type: ignore[misc]
+        clocks = rebuild_clocks(
+            session,
+            logs=logs,
+            owners={row[0]: row[3] for row in customers},
+            tz=tz,  # type: ignore[misc]
+        )
+        changes = []
+        for customer_id, grade, acquired_at, _owner in customers:
+            manual = [m for m in logs[customer_id] if not m.auto]
+            outbound = [m.at for m in manual if m.direction == "out"]
+            inbound = [m for m in manual if m.direction == "in"]
+            last_out = max(outbound) if outbound else None
             last_out_day = business_day(last_out, tz) if last_out else None
+            waiting = [c.opened_at for c in clocks[customer_id] if c.closed_at is None]
             if grade is None:
                 open_since = first_open.get(customer_id)
                 due_on = business_day(_aware(open_since), tz) if open_since else None
@@ -115,11 +128,11 @@ def refresh_followup(session: Session, customer_ids: list[int]) -> None:
             changes.append(
                 {
                     "id": customer_id,
-                    "last_contact_at": row.get("last_contact"),
+                    "last_contact_at": max(m.at for m in manual) if manual else None,
                     "last_out_at": last_out,
                     "last_out_day": last_out_day,
-                    "last_in_channel": row.get("last_in_channel"),
-                    "awaiting_since": row.get("awaiting_since"),
+                    "last_in_channel": inbound[-1].channel if inbound else None,
+                    "awaiting_since": min(waiting) if waiting else None,
                     "due_on": due_on,
                 }
             )
@@ -137,48 +150,6 @@ def _aware(moment: Any) -> datetime:
     from laop.models import UTCDateTime
 
     return UTCDateTime().process_result_value(moment, None)  # type: ignore[return-value]
-
-
-def _message_state(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """Aggregates of the message log per buyer, computed in SQL."""
-    manual = Message.auto == false()
-    outbound = and_(Message.direction == "out", manual)
-    rows = session.exec(
-        select(
-            Message.customer_id,
-            func.max(case((manual, Message.at))),
-            func.max(case((outbound, Message.at))),
-            func.max(case((Message.direction == "in", Message.at))),
-        )
-        .where(Message.customer_id.in_(ids))  # type: ignore[attr-defined]
-        .group_by(Message.customer_id)
-    ).all()
-    state: dict[int, dict[str, Any]] = {}
-    last_in_at: dict[int, Any] = {}
-    for customer_id, last_contact, last_out, last_in in rows:
-        state[customer_id] = {
-            "last_contact": _aware(last_contact) if last_contact else None,
-            "last_out": _aware(last_out) if last_out else None,
-        }
-        if last_in is not None:
-            last_in_at[customer_id] = last_in
-    if not last_in_at:
-        return state
-    # The buyer's latest inbound channel, and the first inbound after our last reply.
-    for customer_id, channel, at in session.exec(
-        select(Message.customer_id, Message.channel, Message.at)
-        .where(
-            Message.customer_id.in_(list(last_in_at)),  # type: ignore[attr-defined]
-            Message.direction == "in",
-        )
-        .order_by(Message.customer_id, Message.at)
-    ):
-        entry = state[customer_id]
-        entry["last_in_channel"] = channel
-        last_out = entry["last_out"]
-        if (last_out is None or _aware(at) > last_out) and "awaiting_since" not in entry:
-            entry["awaiting_since"] = _aware(at)
-    return state
 
 
 def refresh_all_due(session: Session, grade: str | None = None) -> int:

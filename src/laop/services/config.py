@@ -18,8 +18,9 @@ def change_setting(session: Session, key: str, value: str) -> str:
         from laop.services.cadence import refresh_all_due
 
         refresh_all_due(session, key.removeprefix("cadence."))
-    elif key == "timezone":
-        # Business days move with the zone: derive every buyer's state again.
+    elif key == "timezone" or key.startswith("sla."):
+        # Business days move with the zone and deadlines with the SLA: derive every
+        # buyer's state and reply clocks again.
         from laop.services.cadence import refresh_followup
 
         ids = list(session.exec(select(Customer.id)))

@@ -18,6 +18,7 @@ from laop.models import (
     GradeChange,
     Inquiry,
     Message,
+    ReplyClock,
     User,
     utcnow,
 )
@@ -425,7 +426,7 @@ def merge_customers(session: Session, *, keep: Customer, drop: Customer, actor: 
         keep.contact_key = person_key(keep.contact or "")
         keep.region = region_of(keep.country).value if keep.country else None
     _move_contacts(session, keep, drop)
-    for model in (Message, Inquiry, GradeChange, CustomerEvent):
+    for model in (Message, Inquiry, GradeChange, CustomerEvent, ReplyClock):
         session.execute(
             update(model).where(model.customer_id == drop.id).values(customer_id=keep.id)  # type: ignore[attr-defined]
         )

@@ -221,9 +221,55 @@ def upgrade() -> None:
         batch_op.create_index("ix_inquiry_customer_status", ["customer_id", "status"], unique=False)
         batch_op.create_index("ix_inquiry_received_at", ["received_at"], unique=False)
 
+    op.create_table(
+        "reply_clock",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("customer_id", sa.Integer(), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=True),
+        sa.Column("first_message_id", sa.Integer(), nullable=True),
+        sa.Column("channel", sa.String(length=20), nullable=False),
+        sa.Column("opened_at", sa.DateTime(), nullable=False),
+        sa.Column("opened_day", sa.Date(), nullable=False),
+        sa.Column("deadline", sa.DateTime(), nullable=False),
+        sa.Column("closed_at", sa.DateTime(), nullable=True),
+        sa.Column("closed_by", sa.String(length=10), nullable=True),
+        sa.Column("reply_seconds", sa.Integer(), nullable=True),
+        sa.Column("timely", sa.Boolean(), nullable=True),
+        sa.Column("same_day", sa.Boolean(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["customer_id"],
+            ["customer.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["first_message_id"],
+            ["message.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["user.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("reply_clock", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_reply_clock_customer_id"), ["customer_id"], unique=False
+        )
+        batch_op.create_index("ix_reply_clock_open", ["closed_at", "deadline"], unique=False)
+        batch_op.create_index("ix_reply_clock_opened", ["opened_at"], unique=False)
+        batch_op.create_index(
+            "ix_reply_clock_owner_opened", ["owner_id", "opened_at"], unique=False
+        )
+
 
 def downgrade() -> None:
 
+    with op.batch_alter_table("reply_clock", schema=None) as batch_op:
+        batch_op.drop_index("ix_reply_clock_owner_opened")
+        batch_op.drop_index("ix_reply_clock_opened")
+        batch_op.drop_index("ix_reply_clock_open")
+        batch_op.drop_index(batch_op.f("ix_reply_clock_customer_id"))
+
+    op.drop_table("reply_clock")
     with op.batch_alter_table("inquiry", schema=None) as batch_op:
         batch_op.drop_index("ix_inquiry_received_at")
         batch_op.drop_index("ix_inquiry_customer_status")
