@@ -5,23 +5,37 @@ datetimes. Business days are derived with the business time zone when read.
 """
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 __all__ = [
+    "ActivityCount",
     "Customer",
     "CustomerContact",
     "CustomerEvent",
     "CustomerProduct",
+    "ExactDecimal",
     "GradeChange",
     "Inquiry",
     "Message",
+    "MonthlyTarget",
+    "Order",
     "ReplyClock",
     "Setting",
     "UTCDateTime",
     "User",
+    "as_decimal",
     "utcnow",
 ]
 
@@ -52,6 +66,33 @@ class UTCDateTime(TypeDecorator[datetime]):
         if isinstance(value, str):  # raw SQL over SQLite returns text
             value = datetime.fromisoformat(value)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class ExactDecimal(TypeDecorator[Decimal]):
+    """A decimal with 4 places, stored exactly as an integer count of 1/10,000.
+
+    SQLite has no exact decimal type (NUMERIC becomes a float); an integer is exact on
+    every engine and SUM() stays exact too.
+    """
+
+    impl = BigInteger
+    cache_ok = True
+    SCALE = 10_000
+
+    def process_bind_param(self, value: Decimal | None, dialect: Any) -> int | None:
+        if value is None:
+            return None
+        return int((Decimal(value) * self.SCALE).to_integral_value())
+
+    def process_result_value(self, value: Any, dialect: Any) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(int(value)) / self.SCALE
+
+
+def as_decimal(value: Any) -> Decimal:
+    """An SQL SUM() over an ExactDecimal column (already a Decimal; None when no rows)."""
+    return Decimal(0) if value is None else Decimal(value)
 
 
 class User(SQLModel, table=True):
@@ -231,6 +272,58 @@ class ReplyClock(SQLModel, table=True):
     reply_seconds: int | None = None
     timely: bool | None = None
     same_day: bool | None = None
+
+
+class Order(SQLModel, table=True):
+    """A sample (样品单) or regular order; amounts are exact decimals."""
+
+    __tablename__ = "customer_order"  # ORDER is an SQL keyword
+    __table_args__ = (
+        Index("ix_order_customer_ordered", "customer_id", "ordered_at"),
+        Index("ix_order_ordered", "ordered_at"),
+        Index("ix_order_status_etd", "status", "etd"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    kind: str = Field(max_length=10)  # "sample" or "regular"
+    status: str = Field(default="draft", max_length=16)
+    amount: Decimal = Field(sa_type=ExactDecimal)
+    currency: str = Field(max_length=3)
+    etd: date | None = None
+    tracking: str | None = Field(default=None, max_length=120)
+    note: str | None = None
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    ordered_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ActivityCount(SQLModel, table=True):
+    """Products published, RFQ quotes, visitor-marketing sends or online hours, per user per day."""
+
+    __tablename__ = "activity_count"
+    __table_args__ = (
+        Index("ix_activity_user_day", "user_id", "day"),
+        Index("ix_activity_day_kind", "day", "kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    kind: str = Field(max_length=10)  # publish, rfq, visitor, online
+    day: date
+    amount: Decimal = Field(sa_type=ExactDecimal)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class MonthlyTarget(SQLModel, table=True):
+    """A month's publishing target or RFQ bonus quota (company-wide)."""
+
+    __tablename__ = "monthly_target"
+
+    month: str = Field(primary_key=True, max_length=7)  # YYYY-MM
+    kind: str = Field(primary_key=True, max_length=12)  # "publish" or "rfq-bonus"
+    value: int
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class Setting(SQLModel, table=True):

@@ -499,3 +499,117 @@ def render_replies(report: dict[str, Any]) -> None:
     for b in bins:
         bar = "█" * max(1, round(30 * b["count"] / widest)) if b["count"] else ""
         console.print(f"  {b['bucket']:>5} [ok]{bar}[/ok] {b['count']}")
+
+
+def warn(message: str) -> None:
+    """A warning on stderr; the command still succeeds."""
+    err_console.print(f"[warn]![/warn] {escape(message)}", soft_wrap=True)
+
+
+def render_orders(rows: list[dict[str, Any]]) -> None:
+    """Orders."""
+    if not rows:
+        console.print("[muted]No orders.[/muted]")
+        return
+    table = _compact(f"Orders 订单 ({len(rows)})")
+    names = ["ID", "Buyer 客户", "Kind", "Amount", "Status", "ETD", "Tracking", "Ordered"]
+    _columns(table, names, wide="Buyer 客户", clipped=("Tracking",))
+    for r in rows:
+        table.add_row(
+            str(r["id"]),
+            Text(r["company"] or ""),
+            "样品 sample" if r["kind"] == "sample" else "regular",
+            f"{r['amount']} {r['currency']}",
+            r["status"],
+            r["etd"] or "",
+            Text(r["tracking"] or ""),
+            r["ordered_at"][:10],
+        )
+    console.print(table)
+
+
+def _progress(done: float, target: float) -> str:
+    text = f"{done:g}/{target:g}"
+    return f"[overdue]{text}[/overdue]" if done < target else f"[ok]{text}[/ok]"
+
+
+def render_quota(status: dict[str, Any]) -> None:
+    """Quota and target status for a day."""
+    rfq = status["rfq"]
+    to_15 = "passed" if rfq["days_to_15th"] is None else f"{rfq['days_to_15th']} days"
+    console.print(
+        f"[bold]RFQ 报价[/bold] {rfq['used']}/{rfq['quota']} used, "
+        f"[bold]{rfq['left']} left[/bold] · "
+        f"to the 15th: {to_15} · to month end: {rfq['days_to_month_end']} days"
+    )
+    table = _compact(f"Today {status['date']} (platform day {status['platform_date']})")
+    for name in (
+        "User",
+        "Visitor left 访客营销",
+        "Published today 发品",
+        "This week",
+        "This month",
+    ):
+        table.add_column(name, justify="left" if name == "User" else "right")
+    for u in status["users"]:
+        p = u["publish"]
+        table.add_row(
+            u["user"],
+            f"{u['visitor_left_today']}/{status['visitor_daily_cap']}",
+            _progress(p["day"]["done"], p["day"]["target"]),
+            _progress(p["week"]["done"], p["week"]["target"]),
+            _progress(p["month"]["done"], p["month"]["target"]),
+        )
+    console.print(table)
+    for warning in status["warnings"]:
+        console.print(f"[warn]! {escape(warning)}[/warn]")
+
+
+KPI_LABELS = (
+    ("products_published", "Products published 发品"),
+    ("rfq_quotes", "RFQ quotes 报价"),
+    ("visitor_marketing", "Visitor marketing 访客营销"),
+    ("timely_reply_rate", "Timely reply rate 及时回复率"),
+    ("same_day_rate", "Same-day reply rate 当天回复率"),
+    ("avg_reply_hours", "Average reply time 平均回复时长"),
+    ("conversion_rate", "Conversion rate 商机转换率"),
+    ("new_deal_customers", "New deal customers 新成交客户"),
+    ("classification_rate", "Classification rate 归档分类"),
+    ("cadence_compliance", "Cadence compliance 跟进达标率"),
+    ("online_hours", "Online hours 在线时长"),
+)
+RATE_KEYS = {
+    "timely_reply_rate",
+    "same_day_rate",
+    "conversion_rate",
+    "classification_rate",
+    "cadence_compliance",
+}
+
+
+def _kpi_cell(row: dict[str, Any], key: str) -> str:
+    value = row[key]
+    if key == "products_published" and row["publish_target"] is not None:
+        return _progress(value, row["publish_target"])
+    if key == "rfq_quotes" and row["rfq_quota"] is not None:
+        return _progress(value, row["rfq_quota"])
+    if key in RATE_KEYS:
+        return _rate(value)
+    if key == "avg_reply_hours":
+        return "–" if value is None else f"{value:.1f} h"
+    return f"{value:g}"
+
+
+def render_kpis(report: dict[str, Any]) -> None:
+    """The monthly assessment: one row per KPI, one column per user and the team.
+
+    Results below their target are red (published vs the split target, RFQ vs quota).
+    """
+    columns = [*report["users"], {"user": "team", **report["team"]}]
+    table = _compact(f"KPI 业务考核 {report['month']}")
+    table.add_column("KPI")
+    for row in columns:
+        table.add_column(escape(row["user"] or "–"), justify="right", no_wrap=True)
+    for key, label in KPI_LABELS:
+        table.add_row(label, *(_kpi_cell(row, key) for row in columns))
+    console.print(table)

@@ -10,12 +10,15 @@ import typer
 
 from laop import __version__
 from laop.cli._common import LaopGroup, state
+from laop.cli.activity import activity_app, quota_app, target_app
 from laop.cli.config import config_app
 from laop.cli.customers import customer_app
 from laop.cli.demo import demo
 from laop.cli.followup import due, grade, log
 from laop.cli.inquiries import inquiry_app
+from laop.cli.kpi import kpi
 from laop.cli.maintenance import db_app
+from laop.cli.orders import order_app
 from laop.cli.replies import replies
 from laop.cli.reports import report_app
 from laop.cli.users import user_app
@@ -39,6 +42,11 @@ app.command("grade")(grade)
 app.command("due")(due)
 app.command("replies")(replies)
 app.add_typer(report_app, name="report")
+app.add_typer(order_app, name="order")
+app.add_typer(activity_app, name="activity")
+app.add_typer(target_app, name="target")
+app.add_typer(quota_app, name="quota")
+app.command("kpi")(kpi)
 app.command("demo")(demo)
 app.add_typer(db_app, name="db")
 

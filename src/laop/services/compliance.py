@@ -27,7 +27,13 @@ from sqlmodel import Session, func, select
 from laop.models import Customer, GradeChange, Message, User
 from laop.services.clock import business_tz, day_bounds, today
 
-__all__ = ["REQUIRED_CONTACTS", "cadence_compliance", "grade_windows", "grades_between"]
+__all__ = [
+    "REQUIRED_CONTACTS",
+    "cadence_compliance",
+    "compliance_by_owner",
+    "grade_windows",
+    "grades_between",
+]
 
 REQUIRED_CONTACTS = {"A": 2, "B": 1, "C": 1, "D": 1}
 
@@ -92,15 +98,50 @@ def cadence_compliance(
 ) -> dict[str, Any]:
     """Cadence compliance of ``owner``'s buyers (None: the team) for a month."""
     tz = business_tz(session)
+    as_of = _as_of(year, month, as_of or today(tz))
+    owners, assessed, failed = _assess(
+        session, year=year, month=month, as_of=as_of, owner_id=owner.id if owner else None
+    )
+    return {
+        "month": f"{year:04d}-{month:02d}",
+        "owner": owner.name if owner else None,
+        "as_of": as_of.isoformat(),
+        **_summary(assessed, failed, set(owners)),
+    }
+
+
+def compliance_by_owner(
+    session: Session, *, year: int, month: int, as_of: date | None = None
+) -> tuple[dict[int | None, dict[str, Any]], dict[str, Any]]:
+    """Cadence compliance of every owner's buyers, and of the team, in one pass."""
+    tz = business_tz(session)
+    as_of = _as_of(year, month, as_of or today(tz))
+    owners, assessed, failed = _assess(session, year=year, month=month, as_of=as_of, owner_id=None)
+    members: dict[int | None, set[int]] = defaultdict(set)
+    for customer_id, owner_id in owners.items():
+        members[owner_id].add(customer_id)
+    per_owner = {owner_id: _summary(assessed, failed, ids) for owner_id, ids in members.items()}
+    return per_owner, _summary(assessed, failed, set(owners))
+
+
+def _as_of(year: int, month: int, as_of: date) -> date:
     following = date(year + month // 12, month % 12 + 1, 1)
-    as_of = min(as_of or today(tz), following - timedelta(days=1))
-    statement = select(Customer.id, Customer.grade, Customer.acquired_at)
-    if owner is not None:
-        statement = statement.where(Customer.owner_id == owner.id)
+    return min(as_of, following - timedelta(days=1))
+
+
+def _assess(
+    session: Session, *, year: int, month: int, as_of: date, owner_id: int | None
+) -> tuple[dict[int, int | None], dict[str, set[int]], set[int]]:
+    """Which buyers were assessed for each grade, and which missed a window."""
+    tz = business_tz(session)
+    following = date(year + month // 12, month % 12 + 1, 1)
+    statement = select(Customer.id, Customer.grade, Customer.acquired_at, Customer.owner_id)
+    if owner_id is not None:
+        statement = statement.where(Customer.owner_id == owner_id)
     customers = list(session.exec(statement))
-    ids = [row[0] for row in customers]
+    owners = {row[0]: row[3] for row in customers}
     month_end = day_bounds(following, tz)[0]
-    history = grades_between(session, ids, month_end + timedelta(days=7))
+    history = grades_between(session, list(owners), month_end + timedelta(days=7))  # type: ignore[arg-type]
     assessed: dict[str, set[int]] = defaultdict(set)
     failed: set[int] = set()
     for grade, required in REQUIRED_CONTACTS.items():
@@ -109,23 +150,27 @@ def cadence_compliance(
                 continue  # the window has not ended yet
             start, end = day_bounds(first, tz)[0], day_bounds(after, tz)[0]
             holders = []
-            for customer_id, current, acquired in customers:
-                changes = history.get(customer_id) or [(None, current)]
-                if acquired > start and not history.get(customer_id):
+            for customer_id, current, acquired, _owner in customers:
+                changes = history.get(customer_id) or [(None, current)]  # type: ignore[arg-type]
+                if acquired > start and not history.get(customer_id):  # type: ignore[arg-type]
                     continue
                 if _held_throughout(changes, start, end) == grade:
                     holders.append(customer_id)
             if not holders:
                 continue
-            counts = _outbound_counts(session, holders, start, end)
+            counts = _outbound_counts(session, holders, start, end)  # type: ignore[arg-type]
             for customer_id in holders:
-                assessed[grade].add(customer_id)
-                if counts.get(customer_id, 0) < required:
-                    failed.add(customer_id)
+                assessed[grade].add(customer_id)  # type: ignore[arg-type]
+                if counts.get(customer_id, 0) < required:  # type: ignore[arg-type]
+                    failed.add(customer_id)  # type: ignore[arg-type]
+    return owners, assessed, failed  # type: ignore[return-value]
+
+
+def _summary(assessed: dict[str, set[int]], failed: set[int], within: set[int]) -> dict[str, Any]:
     by_grade = {}
     everyone: set[int] = set()
     for grade in REQUIRED_CONTACTS:
-        members = assessed[grade]
+        members = assessed[grade] & within
         everyone |= members
         ok = len(members - failed)
         by_grade[grade] = {
@@ -135,9 +180,6 @@ def cadence_compliance(
         }
     compliant = len(everyone - failed)
     return {
-        "month": f"{year:04d}-{month:02d}",
-        "owner": owner.name if owner else None,
-        "as_of": as_of.isoformat(),
         "assessed": len(everyone),
         "compliant": compliant,
         "rate": round(compliant / len(everyone), 4) if everyone else None,

@@ -52,6 +52,17 @@ def _boolean(value: str) -> str:
     raise InvalidInput(f"Expected true or false, got {value!r}.")
 
 
+def _holiday_country(value: str) -> str:
+    import holidays
+
+    code = value.strip().upper()
+    if code not in holidays.list_supported_countries():
+        raise InvalidInput(
+            f"No public-holiday calendar for {value!r}; give an ISO country code such as CN."
+        )
+    return code
+
+
 def _text(value: str) -> str:
     return value.strip()
 
@@ -69,6 +80,7 @@ DEFAULTS: dict[str, tuple[str, Callable[[str], str]]] = {
     "sla.fax": ("12", _positive_hours),
     "sla.email": ("24", _positive_hours),
     "sla.default": ("24", _positive_hours),
+    "workdays.country": ("CN", _holiday_country),
     "rfq.base": ("20", _non_negative_int),
     "visitor.daily": ("20", _positive_int),
     "smtp.host": ("localhost", _text),
