@@ -69,7 +69,7 @@ def customer_detail(session: Session, customer: Customer, *, messages: int = 10)
         for event in session.exec(
             select(CustomerEvent)
             .where(CustomerEvent.customer_id == customer.id)
-            .order_by(CustomerEvent.at.desc())  # type: ignore[attr-defined]
+            .order_by(CustomerEvent.at.desc(), CustomerEvent.id.desc())  # type: ignore[attr-defined]
         )
     ]
     return view
