@@ -14,6 +14,7 @@ from laop.cli.activity import activity_app, quota_app, target_app
 from laop.cli.config import config_app
 from laop.cli.customers import customer_app
 from laop.cli.demo import demo
+from laop.cli.digest import digest
 from laop.cli.followup import due, grade, log
 from laop.cli.inquiries import inquiry_app
 from laop.cli.kpi import kpi
@@ -47,6 +48,7 @@ app.add_typer(activity_app, name="activity")
 app.add_typer(target_app, name="target")
 app.add_typer(quota_app, name="quota")
 app.command("kpi")(kpi)
+app.command("digest")(digest)
 app.command("demo")(demo)
 app.add_typer(db_app, name="db")
 

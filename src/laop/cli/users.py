@@ -47,3 +47,28 @@ def user_list(
     with store(write=False) as session:
         rows = [user_view(u) for u in list_users(session)]
     emit_json(rows) if as_json else render_users(rows)
+
+
+@user_app.command("edit")
+def user_edit(
+    name: Annotated[str, typer.Argument(help="The user to change.")],
+    role: Annotated[Role | None, typer.Option(help="sales or manager.")] = None,
+    subaccount: Annotated[str | None, typer.Option(help="Alibaba sub-account id 子账号.")] = None,
+    email: Annotated[str | None, typer.Option(help="Where the daily digest goes.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the user as JSON.")] = False,
+) -> None:
+    """Change a user's role, sub-account or e-mail.
+
+    Example: laop user edit lily --email lily@example.com
+    """
+    from laop.services.users import edit_user, get_user, user_view
+
+    with store() as session:
+        user = edit_user(
+            session, get_user(session, name), role=role, subaccount=subaccount, email=email
+        )
+        view = user_view(user)
+    if as_json:
+        emit_json(view)
+    else:
+        success(f"Updated {view['name']} ({view['role']}, {view['email'] or 'no e-mail'}).")

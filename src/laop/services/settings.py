@@ -83,6 +83,7 @@ DEFAULTS: dict[str, tuple[str, Callable[[str], str]]] = {
     "workdays.country": ("CN", _holiday_country),
     "rfq.base": ("20", _non_negative_int),
     "visitor.daily": ("20", _positive_int),
+    "digest.warn_hours": ("4", _positive_hours),
     "smtp.host": ("localhost", _text),
     "smtp.port": ("25", _positive_int),
     "smtp.from": ("", _text),

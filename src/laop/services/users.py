@@ -8,7 +8,7 @@ from laop.enums import Role, parse_enum
 from laop.errors import ConflictError, InvalidInput, NotFound
 from laop.models import User
 
-__all__ = ["acting_user", "add_user", "get_user", "list_users", "user_view"]
+__all__ = ["acting_user", "add_user", "edit_user", "get_user", "list_users", "user_view"]
 
 
 def add_user(
@@ -33,6 +33,28 @@ def add_user(
         subaccount=(subaccount or "").strip() or None,
         email=normalize_email(email) if email else None,
     )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def edit_user(
+    session: Session,
+    user: User,
+    *,
+    role: str | None = None,
+    subaccount: str | None = None,
+    email: str | None = None,
+) -> User:
+    """Change a user's role, sub-account or e-mail."""
+    from laop.services.normalize import normalize_email
+
+    if role is not None:
+        user.role = parse_enum(Role, role, what="role").value
+    if subaccount is not None:
+        user.subaccount = subaccount.strip() or None
+    if email is not None:
+        user.email = normalize_email(email) if email.strip() else None
     session.add(user)
     session.flush()
     return user
