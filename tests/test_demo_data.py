@@ -2,13 +2,14 @@
 
 The demo file uses relative instants (``days_ago`` + ``time`` in Asia/Shanghai) so that
 it always looks current; these tests check that it is well formed, that every value
-belongs to the domain's vocabularies (DOMAIN §2) and that the "who do I contact
-today" story the demo relies on is still there.
+belongs to the domain's vocabularies (DOMAIN §2, §6) and that the stories the demo
+relies on are still there: "who do I contact today", and orders to chase.
 """
 
 import json
 import re
 import unicodedata
+from decimal import Decimal, InvalidOperation
 from itertools import combinations
 from pathlib import Path
 
@@ -70,6 +71,11 @@ KINDS = {
     "other",
 }
 INQUIRY_STATUSES = {"new", "replied", "quoted", "sample", "ordered", "lost", "spam"}
+ORDER_KINDS = {"sample", "regular"}
+ORDER_STATUSES = {"draft", "confirmed", "in-production", "shipped", "delivered", "cancelled"}
+ACTIVITY_KINDS = {"publish", "rfq", "visitor", "online"}
+TARGET_KINDS = {"publish", "rfq-bonus"}
+VISITOR_DAILY_CAP = 20  # setting visitor.daily, not overridden by the demo
 CADENCE = {"A": 3, "B": 7, "C": 15, "D": 30}
 FREE_MAIL = {
     "gmail.com",
@@ -105,7 +111,19 @@ CUSTOMER_FIELDS = {
     "inquiries",
     "messages",
 }
-OPTIONAL_CUSTOMER_FIELDS = {"grade_history"}
+OPTIONAL_CUSTOMER_FIELDS = {"grade_history", "orders"}
+ORDER_FIELDS = {
+    "kind",
+    "amount",
+    "currency",
+    "status",
+    "days_ago",
+    "time",
+    "etd_days_from_today",
+    "tracking",
+    "note",
+}
+AMOUNT = re.compile(r"^\d+\.\d{2}$")
 
 
 @pytest.fixture(scope="module")
@@ -148,6 +166,23 @@ def each_message(customers):
             yield c, m
 
 
+def each_order(customers):
+    for c in customers:
+        for o in c.get("orders", []):
+            yield c, o
+
+
+def decimal(text):
+    """A decimal string as Decimal, or None when it is not one."""
+    if not isinstance(text, str):
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
 # ------------------------------------------------------------------ file and top level
 def test_file_is_pretty_printed_utf8(raw, data):
     assert raw == json.dumps(data, ensure_ascii=False, indent=2) + "\n"
@@ -155,7 +190,14 @@ def test_file_is_pretty_printed_utf8(raw, data):
 
 
 def test_top_level_shape(data):
-    assert set(data) == {"version", "users", "settings", "customers"}
+    assert set(data) == {
+        "version",
+        "users",
+        "settings",
+        "customers",
+        "activity_pattern",
+        "targets",
+    }
     assert data["version"] == 1
     assert data["settings"] == {"timezone": "Asia/Shanghai"}
 
@@ -422,3 +464,142 @@ def test_vocabulary_is_exercised(customers):
     assert {m["kind"] for m in messages} == KINDS
     assert {q["status"] for c in customers for q in c["inquiries"]} == INQUIRY_STATUSES
     assert any(m["auto"] for m in messages)
+
+
+# ------------------------------------------------------------------ orders
+def test_order_fields_and_enums(customers):
+    for c, o in each_order(customers):
+        assert set(o) == ORDER_FIELDS, c["key"]
+        assert o["kind"] in ORDER_KINDS, c["key"]
+        assert o["status"] in ORDER_STATUSES, c["key"]
+        assert o["note"].strip(), c["key"]
+        assert o["tracking"] is None or o["tracking"].strip(), c["key"]
+
+
+def test_order_amounts_and_currencies(customers):
+    for c, o in each_order(customers):
+        assert AMOUNT.match(o["amount"]), (c["key"], o["amount"])  # a decimal string
+        amount = decimal(o["amount"])
+        assert amount is not None and amount > 0, (c["key"], o["amount"])
+        assert len(o["currency"]) == 3 and o["currency"].isupper(), c["key"]
+        assert pycountry.currencies.get(alpha_3=o["currency"]) is not None, c["key"]
+        if o["kind"] == "sample":  # 样品单: samples plus courier
+            assert amount < 500, (c["key"], o["amount"])
+        else:
+            assert amount >= 1000, (c["key"], o["amount"])
+
+
+def test_order_days_and_etd(customers):
+    for c, o in each_order(customers):
+        assert isinstance(o["days_ago"], int) and o["days_ago"] >= 0, c["key"]
+        assert o["days_ago"] <= c["acquired_days_ago"], c["key"]
+        assert HHMM.match(o["time"]), (c["key"], o["time"])
+        etd = o["etd_days_from_today"]
+        if etd is None:
+            continue
+        assert isinstance(etd, int), c["key"]
+        assert etd >= -o["days_ago"], c["key"]  # not planned to ship before it was ordered
+        if o["status"] in {"shipped", "delivered"}:
+            assert etd <= 0, c["key"]
+
+
+def test_shipped_orders_have_tracking(customers):
+    for c, o in each_order(customers):
+        if o["status"] in {"shipped", "delivered"}:
+            assert o["tracking"], c["key"]
+        if o["status"] in {"draft", "confirmed", "in-production", "cancelled"}:
+            assert o["tracking"] is None, c["key"]
+
+
+def test_orders_belong_to_owned_engaged_buyers(customers):
+    buyers = [c for c in customers if c.get("orders")]
+    assert 8 <= len(buyers) <= 12
+    assert 12 <= sum(len(c["orders"]) for c in buyers) <= 18
+    ab = sum(len(c["orders"]) for c in buyers if c["grade"] in {"A", "B"})
+    assert ab >= 0.75 * sum(len(c["orders"]) for c in buyers), "orders go mostly to A/B buyers"
+    for c in buyers:
+        assert c["owner"], c["key"]
+        statuses = {q["status"] for q in c["inquiries"]}
+        live = [o for o in c["orders"] if o["status"] != "cancelled"]
+        if live:  # the inquiry got as far as samples or an order
+            assert statuses & {"sample", "ordered"}, c["key"]
+        if any(o["kind"] == "regular" and o["status"] not in {"draft", "cancelled"} for o in live):
+            assert "ordered" in statuses, c["key"]
+
+
+def test_orders_to_chase_story(customers):
+    orders = [o for _, o in each_order(customers)]
+    statuses = [o["status"] for o in orders]
+    assert "cancelled" in statuses
+    assert "shipped" in statuses  # shipped, not yet delivered
+    assert "delivered" in statuses
+    assert any(o["kind"] == "sample" for o in orders)
+    assert any(o["kind"] == "sample" and o["status"] in {"shipped", "delivered"} for o in orders)
+    etd_soon = [
+        o
+        for o in orders
+        if o["status"] in {"confirmed", "in-production"}
+        and o["etd_days_from_today"] is not None
+        and 0 < o["etd_days_from_today"] <= 7
+    ]
+    assert len(etd_soon) >= 2
+    currencies = [o["currency"] for o in orders if o["kind"] == "regular"]
+    assert {"USD", "EUR", "AUD"} <= set(currencies)
+    assert currencies.count("AUD") == 1
+
+
+# ------------------------------------------------------------------ activity and targets
+def test_activity_pattern(data):
+    pattern = data["activity_pattern"]
+    assert set(pattern) == {"seed", "rfq_quota_use", "users", "overrides"}
+    assert isinstance(pattern["seed"], int)
+    assert 0.5 <= pattern["rfq_quota_use"] < 1  # somewhat below the quota
+    sales = {u["name"] for u in data["users"] if u["role"] == "sales"}
+    assert set(pattern["users"]) == sales
+    shares = 0.0
+    for name, p in pattern["users"].items():
+        assert set(p) == {"publish", "publish_skip", "rfq_share", "visitor", "online"}, name
+        low, high = p["publish"]
+        assert isinstance(low, int) and isinstance(high, int) and 1 <= low <= high <= 10, name
+        assert 0 <= p["publish_skip"] < 0.5, name  # publishes on most working days
+        low, high = p["visitor"]
+        assert isinstance(low, int) and isinstance(high, int), name
+        assert 1 <= low <= high <= VISITOR_DAILY_CAP, name
+        hours = [decimal(h) for h in p["online"]]
+        assert None not in hours and 6 <= hours[0] <= hours[1] <= 9, name
+        assert all((h * 2) == (h * 2).to_integral_value() for h in hours), name  # half hours
+        assert 0 < p["rfq_share"] < 1, name
+        shares += p["rfq_share"]
+    assert abs(shares - 1) < 1e-9
+
+
+def test_activity_overrides(data):
+    users = {u["name"] for u in data["users"]}
+    overrides = data["activity_pattern"]["overrides"]
+    for o in overrides:
+        assert set(o) == {"user", "kind", "days_ago", "amount"}
+        assert o["user"] in users
+        assert o["kind"] in ACTIVITY_KINDS
+        # within the generated span: the previous month started at least 28 days ago
+        assert isinstance(o["days_ago"], int) and 1 <= o["days_ago"] <= 27
+        amount = decimal(o["amount"])
+        assert amount is not None and amount > 0
+        if o["kind"] != "online":
+            assert amount == amount.to_integral_value()
+    above_cap = [
+        o for o in overrides if o["kind"] == "visitor" and int(o["amount"]) > VISITOR_DAILY_CAP
+    ]
+    assert len(above_cap) == 1
+    assert int(above_cap[0]["amount"]) <= VISITOR_DAILY_CAP + 5  # slightly above the cap
+
+
+def test_targets(data):
+    targets = data["targets"]
+    keys = [(t["kind"], t["month_offset"]) for t in targets]
+    assert len(keys) == len(set(keys))
+    for t in targets:
+        assert set(t) == {"kind", "month_offset", "value"}
+        assert t["kind"] in TARGET_KINDS
+        assert isinstance(t["month_offset"], int) and -1 <= t["month_offset"] <= 0
+        assert isinstance(t["value"], int) and t["value"] >= 0
+    assert {("publish", 0), ("publish", -1), ("rfq-bonus", 0)} <= set(keys)

@@ -613,3 +613,20 @@ def render_kpis(report: dict[str, Any]) -> None:
     for key, label in KPI_LABELS:
         table.add_row(label, *(_kpi_cell(row, key) for row in columns))
     console.print(table)
+
+
+def render_stats(rows: list[dict[str, Any]], *, by: str) -> None:
+    """Counts with proportional bars."""
+    if not rows:
+        console.print("[muted]No customers.[/muted]")
+        return
+    table = _compact(f"Customers by {by} 客户统计")
+    table.add_column(by.capitalize())
+    table.add_column("Count", justify="right")
+    table.add_column("Share", justify="right")
+    table.add_column("")
+    widest = max(r["count"] for r in rows)
+    for r in rows:
+        bar = "█" * max(1, round(24 * r["count"] / widest))
+        table.add_row(Text(str(r["label"])), str(r["count"]), _rate(r["share"]), f"[ok]{bar}[/ok]")
+    console.print(table)

@@ -22,6 +22,7 @@ from laop.cli.maintenance import db_app
 from laop.cli.orders import order_app
 from laop.cli.replies import replies
 from laop.cli.reports import report_app
+from laop.cli.stats import stats
 from laop.cli.users import user_app
 from laop.output import emit_json, success
 
@@ -49,6 +50,7 @@ app.add_typer(target_app, name="target")
 app.add_typer(quota_app, name="quota")
 app.command("kpi")(kpi)
 app.command("digest")(digest)
+app.command("stats")(stats)
 app.command("demo")(demo)
 app.add_typer(db_app, name="db")
 

@@ -208,7 +208,9 @@ def _add_orders(
     clock: _Clock,
 ) -> None:
     """The buyer's orders, recorded by its owner with the given status."""
-    if rows and owner is None:
+    if not rows:
+        return
+    if owner is None:
         raise InvalidInput(f"The demo buyer {customer.company!r} has orders but no owner.")
     for row in rows:
         etd = row.get("etd_days_from_today")
@@ -218,7 +220,7 @@ def _add_orders(
             kind=row["kind"],
             amount=row["amount"],
             currency=row["currency"],
-            actor=owner,  # type: ignore[arg-type]
+            actor=owner,
             status=row["status"],
             etd=clock.day(-etd) if etd is not None else None,
             at=clock.instant(row["days_ago"], row.get("time", "09:00")),
