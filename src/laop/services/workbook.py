@@ -7,6 +7,7 @@ with ``=``, ``+``, ``-``, ``@``, tab or CR) is also marked quote-prefixed, so th
 editing the cell in Excel, LibreOffice or WPS never runs it.
 """
 
+import unicodedata
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -176,16 +177,22 @@ def _value(sheet: Any, value: Any, number_format: str | None) -> Any:
     return value
 
 
+def _display_width(text: str) -> int:
+    # Chinese characters take two columns in Excel's width unit.
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _sheet(book: Workbook, title: str, columns: list[tuple[str, int, str | None]]) -> Any:
     sheet = book.create_sheet(title)
-    for index, (_name, width, _fmt) in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
+    for index, (name, width, _fmt) in enumerate(columns, start=1):
+        fitted = max(width, _display_width(name) + 2)
+        sheet.column_dimensions[get_column_letter(index)].width = fitted
     sheet.freeze_panes = "B2" if columns[0][0] == "ID" else "A2"
     header = []
     for name, _width, _fmt in columns:
         cell = WriteOnlyCell(sheet, value=name)
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        cell.alignment = Alignment(vertical="center")
         header.append(cell)
     sheet.append(header)
     return sheet
@@ -341,6 +348,18 @@ def _messages_sheet(
     return written
 
 
+def _bar_chart(title: str) -> BarChart:
+    chart = BarChart()
+    chart.title = title
+    # openpyxl hides axes unless told otherwise; spreadsheets then show bare bars.
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.y_axis.tickLblPos = "nextTo"
+    chart.y_axis.number_format = "General"
+    chart.width, chart.height = 18, 8
+    return chart
+
+
 def _kpi_sheet(book: Workbook, kpis: dict[str, Any]) -> None:
     columns = [(name, width, fmt) for name, _key, width, fmt in KPI_COLUMNS]
     sheet = _sheet(book, "KPI", columns)
@@ -351,23 +370,19 @@ def _kpi_sheet(book: Workbook, kpis: dict[str, Any]) -> None:
     if not kpis["users"]:
         return
     last = len(kpis["users"]) + 1  # the users' rows, without the team row
-    published = BarChart()
-    published.title = "发品 vs 目标 / Products published vs target"
+    published = _bar_chart("发品 vs 目标 / Products published vs target")
     published.y_axis.title = "Products"
     published.add_data(
         Reference(sheet, min_col=2, max_col=3, min_row=1, max_row=last), titles_from_data=True
     )
     published.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=last))
-    published.width, published.height = 18, 8
     sheet.add_chart(published, f"A{len(rows) + 4}")
-    timely = BarChart()
-    timely.title = "及时回复率 / Timely reply rate"
+    timely = _bar_chart("及时回复率 / Timely reply rate")
     timely.add_data(
         Reference(sheet, min_col=7, max_col=8, min_row=1, max_row=last), titles_from_data=True
     )
     timely.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=last))
     timely.y_axis.number_format = "0%"
-    timely.width, timely.height = 18, 8
     sheet.add_chart(timely, f"H{len(rows) + 4}")
 
 
@@ -447,8 +462,8 @@ def _statistics_sheet(
         if last < first:
             continue
         last = min(last, first + 14)  # the top 15 keep a chart readable
-        chart: Any = BarChart() if kind == "bar" else PieChart()
-        chart.title = f"{DIMENSION_TITLES[dimension]}"
+        chart: Any = _bar_chart(DIMENSION_TITLES[dimension]) if kind == "bar" else PieChart()
+        chart.title = DIMENSION_TITLES[dimension]
         chart.add_data(Reference(sheet, min_col=2, min_row=first, max_row=last))
         chart.set_categories(Reference(sheet, min_col=1, min_row=first, max_row=last))
         chart.legend = None if kind == "bar" else chart.legend
@@ -456,8 +471,7 @@ def _statistics_sheet(
         sheet.add_chart(chart, f"F{anchor_row}")
         anchor_row += 17
     if weekly:
-        trend = BarChart()
-        trend.title = "新客户与订单(按周) / New customers and orders by week"
+        trend = _bar_chart("新客户与订单(按周) / New customers and orders by week")
         trend.add_data(
             Reference(sheet, min_col=2, max_col=3, min_row=week_first - 1, max_row=week_last),
             titles_from_data=True,
