@@ -261,7 +261,7 @@ def _columns(table: Table, names: list[str], *, wide: str, clipped: tuple[str, .
     # Short columns never wrap; the buyer's name wraps; free text is cut short.
     for name in names:
         if name == wide:
-            table.add_column(name, min_width=16, ratio=1)
+            table.add_column(name, min_width=16)
         elif name in clipped:
             table.add_column(name, max_width=12, no_wrap=True, overflow="ellipsis")
         else:
@@ -512,18 +512,18 @@ def render_orders(rows: list[dict[str, Any]]) -> None:
         console.print("[muted]No orders.[/muted]")
         return
     table = _compact(f"Orders 订单 ({len(rows)})")
-    names = ["ID", "Buyer 客户", "Kind", "Amount", "Status", "ETD", "Tracking", "Ordered"]
+    names = ["ID", "Buyer 客户", "Kind", "Amount", "Status", "ETD", "Ordered", "Tracking"]
     _columns(table, names, wide="Buyer 客户", clipped=("Tracking",))
     for r in rows:
         table.add_row(
             str(r["id"]),
             Text(r["company"] or ""),
-            "样品 sample" if r["kind"] == "sample" else "regular",
+            r["kind"],
             f"{r['amount']} {r['currency']}",
             r["status"],
             r["etd"] or "",
+            r["ordered_at"][5:10],
             Text(r["tracking"] or ""),
-            r["ordered_at"][:10],
         )
     console.print(table)
 
