@@ -167,7 +167,7 @@ def _lines(digest: dict[str, Any]) -> list[tuple[str, list[str]]]:
     due = []
     for r in digest["due"]:
         late = r["days_overdue"]
-        when = f"{late} days overdue" if late > 0 else "due today"
+        when = f"{late} day{'s' if late > 1 else ''} overdue" if late > 0 else "due today"
         grade = r["grade"] or "ungraded, grade it"
         product = f", {r['open_inquiry_product']}" if r["open_inquiry_product"] else ""
         via = r["suggested_channel"]
