@@ -165,7 +165,7 @@ def test_text_digest_lists_the_day_most_urgent_first(team):
     assert order == sorted(order)
     assert "#1 Awaiting Co — tm since 2026-11-20 11:30, breaches in 0.5 h" in text
     assert "#2 Late Co — inquiry since 2026-11-18 10:00, SLA breached 26.0 h ago" in text
-    assert "#3 Due Co (A) — 1 days overdue, via phone" in text
+    assert "#3 Due Co (A) — 1 day overdue, via phone" in text
     assert "order 1 Due Co: regular 4200.00 USD, confirmed — ETD 2026-11-25" in text
     assert "Tom Buyer" not in text
     assert "New buyers to grade 待评级 (2)" in text  # Awaiting Co and Late Co are ungraded
@@ -178,7 +178,7 @@ def test_markdown_and_team_digest(team):
     assert md.startswith("# laop daily digest 今日待办 — team — 2026-11-20")
     assert "## New buyers to grade 待评级" in md
     assert "- #5 Fresh Buyer (VN), since 2026-11-19" in md
-    assert "shipped, not yet delivered" in md
+    assert "shipped — not yet delivered" in md
     assert "Tom Buyer (B) — due today, via email" in md
 
 

@@ -107,7 +107,7 @@ def _orders_to_chase(
     rows = []
     for order, company, contact in session.exec(statement):
         reason = (
-            "shipped, not yet delivered"
+            "not yet delivered"
             if order.status == "shipped"
             else (
                 f"ETD {order.etd.isoformat()} is past"
@@ -179,7 +179,8 @@ def _lines(digest: dict[str, Any]) -> list[tuple[str, list[str]]]:
     orders = []
     for r in digest["orders_to_chase"]:
         what = f"{r['kind']} {r['amount']} {r['currency']}, {r['status']}"
-        orders.append(f"order {r['order_id']} {_name(r)}: {what} — {r['reason']}")
+        tracking = f", tracking {r['tracking']}" if r["tracking"] else ""
+        orders.append(f"order {r['order_id']} {_name(r)}: {what} — {r['reason']}{tracking}")
     quota = digest["quota"]
     rfq = quota["rfq"]
     items = [
