@@ -218,7 +218,7 @@ def test_json_has_stable_keys(team):
             "currency": "USD",
             "etd": None,
             "tracking": None,
-            "reason": "shipped, not yet delivered",
+            "reason": "not yet delivered",
         }
     ]
     assert list(data["quota"]) == [
