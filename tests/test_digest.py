@@ -247,7 +247,7 @@ def test_an_empty_day_says_so_in_one_line(cli):
 def configure(cli, port):
     ok(cli("config", "set", "smtp.host", "127.0.0.1", user="boss"))
     ok(cli("config", "set", "smtp.port", str(port), user="boss"))
-    ok(cli("config", "set", "smtp.from", "laop@example.com", user="boss"))
+    ok(cli("config", "set", "smtp.from", "laop 今日待办 <laop@example.com>", user="boss"))
 
 
 def test_mail_sends_each_user_their_own_digest(team, smtp):
@@ -263,7 +263,8 @@ def test_mail_sends_each_user_their_own_digest(team, smtp):
     lily = by_rcpt["lily@example.com"]
     subject = str(make_header(decode_header(lily["Subject"])))
     assert subject == "laop 今日待办 lily 2026-11-20: 2 awaiting reply, 1 follow-ups"
-    assert lily["From"] == "laop@example.com"
+    assert lily["From"].addresses[0].addr_spec == "laop@example.com"
+    assert lily["From"].addresses[0].display_name == "laop 今日待办"
     assert parsedate_to_datetime(lily["Date"]).tzinfo is not None
     assert lily["Message-ID"].startswith("<") and lily["Message-ID"].endswith("@example.com>")
     assert lily.get_content_type() == "multipart/alternative"

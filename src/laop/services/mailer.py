@@ -4,7 +4,7 @@ import os
 import smtplib
 import socket
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any
 
 from sqlmodel import Session
@@ -48,7 +48,8 @@ def build_message(*, sender: str, to: str, subject: str, text: str, html: str) -
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=True)
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    address = parseaddr(sender)[1]
+    message["Message-ID"] = make_msgid(domain=address.rpartition("@")[2] or None)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     return message
