@@ -6,7 +6,7 @@ import typer
 
 from laop.cli import _options as opt
 from laop.cli._common import LaopGroup, actor, new_typer, store
-from laop.output import emit_json, render_quota, success, warn
+from laop.output import emit_json, success, warn
 
 activity_app = new_typer(
     "Count daily work: products published, RFQ quotes, visitor marketing, hours online."
@@ -96,6 +96,8 @@ def quota(
 
     Example: laop quota --json
     """
+    from laop.render import render_quota
+
     if ctx.invoked_subcommand is not None:
         return
     from laop.services.activity import quota_status

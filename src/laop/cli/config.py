@@ -5,7 +5,7 @@ from typing import Annotated
 import typer
 
 from laop.cli._common import new_typer, store
-from laop.output import console, emit_json, render_settings, success
+from laop.output import console, emit_json, success
 
 config_app = new_typer("Read and change team settings (time zone, cadence, SLA, quotas, SMTP).")
 
@@ -50,6 +50,7 @@ def config_list(
 
     Example: laop config list
     """
+    from laop.render import render_settings
     from laop.services.settings import all_settings
 
     with store(write=False) as session:

@@ -6,13 +6,7 @@ import typer
 
 from laop.cli import _options as opt
 from laop.cli._common import actor, new_typer, split_values, store, visible_owner
-from laop.output import (
-    emit_json,
-    render_candidates,
-    render_customer,
-    render_customers,
-    success,
-)
+from laop.output import emit_json, success
 
 customer_app = new_typer("Add, find, show, edit and merge buyers 客户.")
 
@@ -101,6 +95,7 @@ def customer_show(
 
     Example: laop customer show hans@acme.de
     """
+    from laop.render import render_customer
     from laop.services.customers import get_customer
     from laop.services.history import customer_detail
 
@@ -125,6 +120,7 @@ def customer_list(
 
     Example: laop customer list --grade A --all
     """
+    from laop.render import render_customers
     from laop.services.customers import customer_views, list_customers
 
     with store(write=False) as session:
@@ -221,6 +217,7 @@ def customer_find(
     Example: laop customer find "ACME Gmbh." --json
     """
     from laop.errors import InvalidInput
+    from laop.render import render_candidates
     from laop.services.customers import customer_views
     from laop.services.intake import find_candidates
 

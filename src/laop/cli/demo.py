@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from laop.cli._common import state, store
-from laop.output import console, render_candidates, render_due
+from laop.output import console
 
 
 def demo(
@@ -63,6 +63,7 @@ def _generate(*, customers: int, messages: int, users: int, seed: int) -> None:
 
 
 def _tour() -> None:
+    from laop.render import render_candidates, render_due
     from laop.services.customers import CustomerInput, customer_views
     from laop.services.demo import load_demo
     from laop.services.due import due_list, resolve_when

@@ -7,7 +7,7 @@ import typer
 from laop.cli import _options as opt
 from laop.cli._common import actor, store, visible_owner
 from laop.enums import Channel, Direction, Grade, MessageKind
-from laop.output import emit_json, render_due, success
+from laop.output import emit_json, success
 
 
 def log(
@@ -117,6 +117,7 @@ def due(
 
     Example: laop due today --owner lily
     """
+    from laop.render import render_due
     from laop.services.due import due_list, resolve_when
 
     with store(write=False) as session:

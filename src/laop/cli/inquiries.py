@@ -9,16 +9,7 @@ from laop.cli import _options as opt
 from laop.cli._common import actor, new_typer, store
 from laop.cli.customers import _input
 from laop.enums import Channel
-from laop.output import (
-    console,
-    emit_json,
-    interactive,
-    render_candidates,
-    render_customer,
-    render_inquiries,
-    render_open_clocks,
-    success,
-)
+from laop.output import console, emit_json, interactive, success
 
 inquiry_app = new_typer("Record inquiries 询盘 and see which await a reply.")
 
@@ -58,6 +49,7 @@ def inquiry_add(
     --country DE --product "LED panel" --quantity "500 pcs"
     """
     from laop.errors import AmbiguousError
+    from laop.render import render_customer
     from laop.services.clock import business_tz, parse_when
     from laop.services.customers import customer_views
     from laop.services.history import customer_detail
@@ -131,6 +123,7 @@ def inquiry_add(
 
 def _choose(session, exc):  # type: ignore[no-untyped-def]
     """Let a person pick among ambiguous candidates; returns (customer id, force new)."""
+    from laop.render import render_candidates
     from laop.services.customers import customer_views
 
     views = customer_views(session, [c.customer for c in exc.candidates])
@@ -166,6 +159,7 @@ def inquiry_list(
     Example: laop inquiry list --awaiting --all
     """
     from laop.cli._common import visible_owner
+    from laop.render import render_inquiries, render_open_clocks
     from laop.services.inquiries import list_open_inquiries
     from laop.services.reply_report import open_clocks
 

@@ -6,7 +6,7 @@ import typer
 
 from laop.cli import _options as opt
 from laop.cli._common import actor, new_typer, store, visible_owner
-from laop.output import emit_json, render_orders, success
+from laop.output import emit_json, success
 
 order_app = new_typer("Record orders (样品单 samples and regular orders) and move them along.")
 
@@ -69,6 +69,7 @@ def order_list(
 
     Example: laop order list --open --all
     """
+    from laop.render import render_orders
     from laop.services.orders import list_orders
 
     with store(write=False) as session:

@@ -6,7 +6,7 @@ import typer
 
 from laop.cli import _options as opt
 from laop.cli._common import store, visible_owner
-from laop.output import emit_json, render_replies
+from laop.output import emit_json
 
 
 def replies(
@@ -21,6 +21,7 @@ def replies(
 
     Example: laop replies --month 2026-10 --all
     """
+    from laop.render import render_replies
     from laop.services.clock import business_tz, parse_month
     from laop.services.reply_report import reply_stats
 

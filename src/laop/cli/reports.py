@@ -6,7 +6,7 @@ import typer
 
 from laop.cli import _options as opt
 from laop.cli._common import new_typer, store, visible_owner
-from laop.output import console, emit_json, render_a_list, render_compliance
+from laop.output import console, emit_json
 
 report_app = new_typer("Monthly reports for the manager: A-grade list, cadence compliance.")
 
@@ -27,6 +27,7 @@ def report_a_list(
 
     Example: laop report a-list --month 2026-10 --markdown
     """
+    from laop.render import render_a_list
     from laop.services.clock import business_tz, parse_month
     from laop.services.reports import a_list
 
@@ -91,6 +92,7 @@ def report_cadence(
 
     Example: laop report cadence --month 2026-10 --all
     """
+    from laop.render import render_compliance
     from laop.services.clock import business_tz, parse_month
     from laop.services.compliance import cadence_compliance
 

@@ -6,7 +6,7 @@ import typer
 
 from laop.cli import _options as opt
 from laop.cli._common import store, visible_owner
-from laop.output import emit_json, render_stats
+from laop.output import emit_json
 
 
 def stats(
@@ -22,6 +22,7 @@ def stats(
 
     Example: laop stats --by region --all
     """
+    from laop.render import render_stats
     from laop.services.stats import counts_by
 
     with store(write=False) as session:

@@ -6,7 +6,7 @@ import typer
 
 from laop.cli._common import new_typer, store
 from laop.enums import Role
-from laop.output import emit_json, render_users, success
+from laop.output import emit_json, success
 
 user_app = new_typer("Add and list users (salespeople 业务员 and managers 运营).")
 
@@ -42,6 +42,7 @@ def user_list(
 
     Example: laop user list --json
     """
+    from laop.render import render_users
     from laop.services.users import list_users, user_view
 
     with store(write=False) as session:

@@ -27,6 +27,21 @@ __all__ = ["GRADE_WEIGHT", "DueQuery", "due_list", "resolve_when", "suggested_ch
 
 GRADE_WEIGHT: dict[str | None, int] = {"A": 4, "B": 3, "C": 2, "D": 1, None: 3}
 
+# Only what the list shows: thousands of rows stay cheap without whole ORM objects.
+DUE_COLUMNS = (
+    Customer.id,
+    Customer.company,
+    Customer.contact,
+    Customer.country,
+    Customer.grade,
+    Customer.owner_id,
+    Customer.awaiting_since,
+    Customer.due_on,
+    Customer.last_contact_at,
+    Customer.last_out_at,
+    Customer.last_in_channel,
+)
+
 
 @dataclass(frozen=True)
 class DueQuery:
@@ -92,12 +107,12 @@ def due_list(
         Customer.awaiting_since < as_of_end,  # type: ignore[operator]
     )
     due = Customer.due_on <= query.as_of  # type: ignore[operator]
-    statement = select(Customer).where(or_(awaiting, due))
+    statement = select(*DUE_COLUMNS).where(or_(awaiting, due))
     if owner is not None:
         statement = statement.where(Customer.owner_id == owner.id)
     if grade:
         statement = statement.where(Customer.grade == parse_enum(Grade, grade, what="grade").value)
-    customers = list(session.exec(statement))
+    customers = session.exec(statement).all()
     products = _open_inquiry_products(session, [c.id for c in customers])  # type: ignore[misc]
     owners = {u.id: u.name for u in session.exec(select(User))}
     rows = [
@@ -111,7 +126,7 @@ def due_list(
 
 
 def _row(
-    c: Customer, query: DueQuery, *, tz: Any, owner: str | None, product: str | None
+    c: Any, query: DueQuery, *, tz: Any, owner: str | None, product: str | None
 ) -> dict[str, Any]:
     awaiting = c.awaiting_since is not None and business_day(c.awaiting_since, tz) <= query.as_of
     if awaiting:

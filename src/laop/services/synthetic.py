@@ -6,7 +6,7 @@ derived by the same code that derives it for a logged message.
 
 import random
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert
@@ -30,6 +30,7 @@ __all__ = ["generate"]
 
 BATCH = 5_000
 DAYS = 365
+CADENCE = {"A": 3, "B": 7, "C": 15, "D": 30}
 
 PREFIXES = [
     "Global",
@@ -231,8 +232,14 @@ def generate(
         company = f"{prefix} {core} {cid} {rng.choice(SUFFIXES)}".strip()
         contact = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
         country = rng.choice(COUNTRIES)
-        grade = rng.choices(GRADES, GRADE_WEIGHTS)[0]
         acquired = now - timedelta(days=rng.uniform(1, DAYS), minutes=rng.randint(0, 600))
+        # Grading is the first step after receipt: only recent buyers may still lack one.
+        recent = now - acquired < timedelta(days=14)
+        grade = (
+            rng.choices(GRADES, GRADE_WEIGHTS)[0]
+            if recent
+            else rng.choices(GRADES[:4], GRADE_WEIGHTS[:4])[0]
+        )
         owner = sales_ids[cid % len(sales_ids)]
         rows["customer"].append(
             {
@@ -276,14 +283,12 @@ def generate(
                 }
             )
         count = (
-            max(1, int(rng.expovariate(1 / per_customer) + 0.5))
+            max(2, int(rng.expovariate(1 / per_customer) + 0.5))
             if per_customer >= 1
             else int(rng.random() < per_customer)
         )
-        moment = acquired
         first_in = next_message_id
-        for index in range(count):
-            inbound = index == 0 or rng.random() < 0.4
+        for moment, inbound in _timeline(rng, count=count, acquired=acquired, grade=grade, now=now):
             channel = (
                 rng.choice(IN_CHANNELS)
                 if inbound
@@ -296,7 +301,7 @@ def generate(
                     "channel": channel,
                     "direction": "in" if inbound else "out",
                     "kind": "other" if inbound else rng.choice(OUT_KINDS),
-                    "auto": (not inbound) and rng.random() < 0.05,
+                    "auto": False,
                     "note": None,
                     "user_id": owner,
                     "at": moment,
@@ -304,7 +309,6 @@ def generate(
                 }
             )
             next_message_id += 1
-            moment = min(now, moment + timedelta(hours=rng.choice([0.2, 1, 3, 20, 50, 170, 400])))
         if count:
             rows["inquiry"].append(
                 {
@@ -333,6 +337,37 @@ def generate(
             progress(customers + start)
     _realign_sequences(session)
     return totals
+
+
+def _timeline(
+    rng: random.Random, *, count: int, acquired: datetime, grade: str | None, now: datetime
+) -> list[tuple[datetime, bool]]:
+    """When a buyer's messages happened, and which were inbound.
+
+    Like a team that mostly keeps its cadence: the first message is the buyer's
+    inquiry; for most graded buyers our last follow-up lies within the grade's interval,
+    about one in seven is overdue, and one in twenty has just written and awaits us.
+    """
+    if count == 0:
+        return []
+    interval = CADENCE.get(grade or "", 10)
+    lag = (
+        rng.uniform(0, interval)
+        if rng.random() < 0.85
+        else rng.uniform(interval, 3 * interval + 20)
+    )
+    last = max(acquired, now - timedelta(days=lag, minutes=rng.randint(0, 600)))
+    span = (last - acquired).total_seconds()
+    points = [*sorted(rng.random() for _ in range(count - 1)), 1.0]
+    moments = [acquired + timedelta(seconds=span * p) for p in points]
+    events = [(moments[0], True)]
+    events += [(m, rng.random() < 0.4) for m in moments[1:-1]]
+    if count > 1:
+        events.append((moments[-1], False))  # our follow-up closes the conversation
+    if count > 2 and rng.random() < 0.05:
+        waiting = min(now, last + timedelta(hours=rng.uniform(0.1, 30)))
+        events[-1] = (waiting, True)
+    return events
 
 
 def _flush(session: Session, rows: dict[str, list[dict[str, Any]]]) -> None:
