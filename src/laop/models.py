@@ -210,6 +210,9 @@ class Message(SQLModel, table=True):
         Index("ix_message_customer_at", "customer_id", "at"),
         Index("ix_message_user_at", "user_id", "at"),
         Index("ix_message_at", "at"),
+        # Covers "our outbound contacts in a period" (cadence compliance, reports)
+        # without touching the table rows.
+        Index("ix_message_direction_at", "direction", "auto", "at", "customer_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -27,6 +27,7 @@ __all__ = [
     "add_activity",
     "month_days",
     "publish_shares",
+    "publish_target",
     "quota_status",
     "rfq_quota",
     "set_target",
@@ -150,10 +151,18 @@ def sales_users(session: Session) -> list[User]:
     return list(session.exec(select(User).where(User.role == "sales").order_by(User.name)))
 
 
+def publish_target(session: Session, year: int, month: int) -> tuple[int, float]:
+    """The month's publishing target and each salesperson's share of it."""
+    target = _target(session, "publish", year, month)
+    people = len(sales_users(session))
+    return target, round(target / people, 2) if people else 0.0
+
+
 def publish_shares(session: Session, year: int, month: int) -> dict[str, Any]:
     """The month's publishing target and each salesperson's share (month, per working day)."""
     target = _target(session, "publish", year, month)
     people = sales_users(session)
+    # The holiday calendar is costly to build: only the daily split needs it.
     days = working_days(session, year, month)
     per_person = target / len(people) if people else 0.0
     return {

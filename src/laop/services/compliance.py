@@ -16,12 +16,18 @@ judged exactly once. Only windows that have ended by ``as_of`` count. A buyer is
 compliant when every window it was assessed in had at least the required number of
 outbound, non-automatic contacts; compliance is compliant buyers ÷ assessed buyers,
 per grade and overall, rounded to 4 decimals (None when nobody was assessed).
+
+Most buyers keep one grade all month: they are counted by one aggregate query over
+the month's outbound messages. Only buyers graded or regraded during the month (a
+few) are walked through their grade history in Python.
 """
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import and_, case, exists, or_
 from sqlmodel import Session, func, select
 
 from laop.models import Customer, GradeChange, Message, User
@@ -59,10 +65,7 @@ def grade_windows(grade: str, year: int, month: int) -> list[tuple[date, date]]:
 def grades_between(
     session: Session, customer_ids: list[int], end: datetime
 ) -> dict[int, list[tuple[datetime | None, str | None]]]:
-    """Each buyer's grade changes up to ``end``: (when, new grade), oldest first.
-
-    A buyer graded without a recorded change (older data) holds its grade from the start.
-    """
+    """Each buyer's grade changes up to ``end``: (when, new grade), oldest first."""
     history: dict[int, list[tuple[datetime | None, str | None]]] = defaultdict(list)
     for start in range(0, len(customer_ids), 500):
         chunk = customer_ids[start : start + 500]
@@ -88,6 +91,26 @@ def _held_throughout(
     return held
 
 
+@dataclass
+class _Window:
+    label: str
+    grade: str
+    start: datetime
+    end: datetime
+
+
+@dataclass
+class _Tally:
+    """Assessed and compliant buyers, per owner and grade."""
+
+    assessed: dict[tuple[int | None, str], int] = field(default_factory=lambda: defaultdict(int))
+    compliant: dict[tuple[int | None, str], int] = field(default_factory=lambda: defaultdict(int))
+    # A buyer assessed under two grades in one month counts once overall.
+    overall: dict[int | None, list[int]] = field(
+        default_factory=lambda: defaultdict(lambda: [0, 0])
+    )
+
+
 def cadence_compliance(
     session: Session,
     *,
@@ -99,14 +122,14 @@ def cadence_compliance(
     """Cadence compliance of ``owner``'s buyers (None: the team) for a month."""
     tz = business_tz(session)
     as_of = _as_of(year, month, as_of or today(tz))
-    owners, assessed, failed = _assess(
+    tally = _tally(
         session, year=year, month=month, as_of=as_of, owner_id=owner.id if owner else None
     )
     return {
         "month": f"{year:04d}-{month:02d}",
         "owner": owner.name if owner else None,
         "as_of": as_of.isoformat(),
-        **_summary(assessed, failed, set(owners)),
+        **_summary(tally, owners=None),
     }
 
 
@@ -116,12 +139,9 @@ def compliance_by_owner(
     """Cadence compliance of every owner's buyers, and of the team, in one pass."""
     tz = business_tz(session)
     as_of = _as_of(year, month, as_of or today(tz))
-    owners, assessed, failed = _assess(session, year=year, month=month, as_of=as_of, owner_id=None)
-    members: dict[int | None, set[int]] = defaultdict(set)
-    for customer_id, owner_id in owners.items():
-        members[owner_id].add(customer_id)
-    per_owner = {owner_id: _summary(assessed, failed, ids) for owner_id, ids in members.items()}
-    return per_owner, _summary(assessed, failed, set(owners))
+    tally = _tally(session, year=year, month=month, as_of=as_of, owner_id=None)
+    per_owner = {owner_id: _summary(tally, owners={owner_id}) for owner_id in tally.overall}
+    return per_owner, _summary(tally, owners=None)
 
 
 def _as_of(year: int, month: int, as_of: date) -> date:
@@ -129,81 +149,181 @@ def _as_of(year: int, month: int, as_of: date) -> date:
     return min(as_of, following - timedelta(days=1))
 
 
-def _assess(
-    session: Session, *, year: int, month: int, as_of: date, owner_id: int | None
-) -> tuple[dict[int, int | None], dict[str, set[int]], set[int]]:
-    """Which buyers were assessed for each grade, and which missed a window."""
-    tz = business_tz(session)
-    following = date(year + month // 12, month % 12 + 1, 1)
-    statement = select(Customer.id, Customer.grade, Customer.acquired_at, Customer.owner_id)
-    if owner_id is not None:
-        statement = statement.where(Customer.owner_id == owner_id)
-    customers = list(session.exec(statement))
-    owners = {row[0]: row[3] for row in customers}
-    month_end = day_bounds(following, tz)[0]
-    history = grades_between(session, list(owners), month_end + timedelta(days=7))  # type: ignore[arg-type]
-    assessed: dict[str, set[int]] = defaultdict(set)
-    failed: set[int] = set()
-    for grade, required in REQUIRED_CONTACTS.items():
+def _windows(year: int, month: int, as_of: date, tz: Any) -> list[_Window]:
+    # A and B share their weeks: a span judged for several grades is counted once.
+    windows, labels = [], {}
+    for grade in REQUIRED_CONTACTS:
         for first, after in grade_windows(grade, year, month):
             if after > as_of + timedelta(days=1):
                 continue  # the window has not ended yet
+            span = (first, after)
+            labels.setdefault(span, f"span{len(labels)}")
             start, end = day_bounds(first, tz)[0], day_bounds(after, tz)[0]
-            holders = []
-            for customer_id, current, acquired, _owner in customers:
-                changes = history.get(customer_id) or [(None, current)]  # type: ignore[arg-type]
-                if acquired > start and not history.get(customer_id):  # type: ignore[arg-type]
-                    continue
-                if _held_throughout(changes, start, end) == grade:
-                    holders.append(customer_id)
-            if not holders:
+            windows.append(_Window(labels[span], grade, start, end))
+    return windows
+
+
+def _window_counts(windows: list[_Window], ids: list[int] | None = None) -> Any:
+    """Outbound, non-automatic contacts per buyer in each window: one pass over the month.
+
+    For the whole team the direction filter narrows the scan to our outbound contacts
+    (a covering index); for a few given buyers it moves into the sums, so that the
+    planner reaches their messages by buyer instead of scanning the month.
+    """
+    first_start = min(w.start for w in windows)
+    last_end = max(w.end for w in windows)
+    ours = and_(Message.direction == "out", Message.auto.is_(False))  # type: ignore[attr-defined]
+    windows = list({w.label: w for w in windows}.values())
+    in_window = [and_(Message.at >= w.start, Message.at < w.end) for w in windows]
+    if ids is not None:
+        in_window = [and_(ours, condition) for condition in in_window]
+    statement = select(
+        Message.customer_id,
+        *(
+            func.sum(case((condition, 1), else_=0)).label(w.label)
+            for condition, w in zip(in_window, windows, strict=True)
+        ),
+    ).where(Message.at >= first_start, Message.at < last_end)
+    if ids is None:
+        statement = statement.where(ours)
+    else:
+        statement = statement.where(Message.customer_id.in_(ids))  # type: ignore[attr-defined]
+    return statement.group_by(Message.customer_id)
+
+
+def _tally(session: Session, *, year: int, month: int, as_of: date, owner_id: int | None) -> _Tally:
+    tz = business_tz(session)
+    windows = _windows(year, month, as_of, tz)
+    tally = _Tally()
+    if not windows:
+        return tally
+    first_start = min(w.start for w in windows)
+    last_end = max(w.end for w in windows)
+    counts = _window_counts(windows).subquery()
+    changed_since = exists().where(
+        GradeChange.customer_id == Customer.id, GradeChange.at > first_start
+    )
+    has_history = exists().where(GradeChange.customer_id == Customer.id)
+    # Buyers that kept one grade from before the first window to now.
+    stable = and_(
+        Customer.grade.is_not(None),  # type: ignore[union-attr]
+        ~changed_since,
+        or_(has_history, Customer.acquired_at <= first_start),
+    )
+    kept = case(
+        *(
+            (
+                and_(
+                    Customer.grade == grade,
+                    *(
+                        func.coalesce(counts.c[w.label], 0) >= required
+                        for w in windows
+                        if w.grade == grade
+                    ),
+                ),
+                1,
+            )
+            for grade, required in REQUIRED_CONTACTS.items()
+            if any(w.grade == grade for w in windows)
+        ),
+        else_=0,
+    )
+    judged = [g for g in REQUIRED_CONTACTS if any(w.grade == g for w in windows)]
+    statement = (
+        select(Customer.owner_id, Customer.grade, func.count(), func.sum(kept))
+        .select_from(Customer)
+        .outerjoin(counts, counts.c.customer_id == Customer.id)
+        .where(stable, Customer.grade.in_(judged))  # type: ignore[union-attr]
+        .group_by(Customer.owner_id, Customer.grade)
+    )
+    if owner_id is not None:
+        statement = statement.where(Customer.owner_id == owner_id)
+    for owner, grade, assessed, compliant in session.exec(statement):
+        tally.assessed[(owner, grade)] += assessed
+        tally.compliant[(owner, grade)] += int(compliant or 0)
+        tally.overall[owner][0] += assessed
+        tally.overall[owner][1] += int(compliant or 0)
+    _tally_changed(session, tally, windows=windows, owner_id=owner_id, last_end=last_end)
+    return tally
+
+
+def _tally_changed(
+    session: Session,
+    tally: _Tally,
+    *,
+    windows: list[_Window],
+    owner_id: int | None,
+    last_end: datetime,
+) -> None:
+    """Buyers graded or regraded since the first window, walked window by window.
+
+    Buyers acquired after the last window cannot have been assessed and are skipped.
+    """
+    first_start = min(w.start for w in windows)
+    regraded = select(GradeChange.customer_id).where(GradeChange.at > first_start).distinct()
+    statement = select(Customer.id, Customer.owner_id, Customer.grade, Customer.acquired_at).where(
+        Customer.acquired_at < last_end,
+        or_(
+            Customer.id.in_(regraded),  # type: ignore[union-attr]
+            and_(
+                Customer.grade.is_not(None),  # type: ignore[union-attr]
+                Customer.acquired_at > first_start,
+                ~exists().where(GradeChange.customer_id == Customer.id),
+            ),
+        ),
+    )
+    if owner_id is not None:
+        statement = statement.where(Customer.owner_id == owner_id)
+    rows = session.exec(statement).all()
+    if not rows:
+        return
+    ids = [row[0] for row in rows]
+    history = grades_between(session, ids, last_end + timedelta(days=7))  # type: ignore[arg-type]
+    window_counts: dict[int, Any] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for row in session.exec(_window_counts(windows, chunk)):
+            window_counts[row[0]] = row._mapping
+    for customer_id, owner, current, acquired in rows:
+        changes = history.get(customer_id) or [(None, current)]  # type: ignore[arg-type]
+        grades: set[str] = set()
+        ok = True
+        for window in windows:
+            if not history.get(customer_id) and acquired > window.start:  # type: ignore[arg-type]
                 continue
-            counts = _outbound_counts(session, holders, start, end)  # type: ignore[arg-type]
-            for customer_id in holders:
-                assessed[grade].add(customer_id)  # type: ignore[arg-type]
-                if counts.get(customer_id, 0) < required:  # type: ignore[arg-type]
-                    failed.add(customer_id)  # type: ignore[arg-type]
-    return owners, assessed, failed  # type: ignore[return-value]
+            if _held_throughout(changes, window.start, window.end) != window.grade:
+                continue
+            grades.add(window.grade)
+            mine = window_counts.get(customer_id)  # type: ignore[arg-type]
+            if (mine[window.label] if mine is not None else 0) < REQUIRED_CONTACTS[window.grade]:
+                ok = False
+        if not grades:
+            continue
+        for grade in grades:
+            tally.assessed[(owner, grade)] += 1
+            tally.compliant[(owner, grade)] += int(ok)
+        tally.overall[owner][0] += 1
+        tally.overall[owner][1] += int(ok)
 
 
-def _summary(assessed: dict[str, set[int]], failed: set[int], within: set[int]) -> dict[str, Any]:
+def _summary(tally: _Tally, *, owners: set[int | None] | None) -> dict[str, Any]:
+    def wanted(owner: int | None) -> bool:
+        return owners is None or owner in owners
+
     by_grade = {}
-    everyone: set[int] = set()
     for grade in REQUIRED_CONTACTS:
-        members = assessed[grade] & within
-        everyone |= members
-        ok = len(members - failed)
+        assessed = sum(n for (o, g), n in tally.assessed.items() if g == grade and wanted(o))
+        compliant = sum(n for (o, g), n in tally.compliant.items() if g == grade and wanted(o))
         by_grade[grade] = {
-            "assessed": len(members),
-            "compliant": ok,
-            "rate": round(ok / len(members), 4) if members else None,
+            "assessed": assessed,
+            "compliant": compliant,
+            "rate": round(compliant / assessed, 4) if assessed else None,
         }
-    compliant = len(everyone - failed)
+    assessed = sum(pair[0] for o, pair in tally.overall.items() if wanted(o))
+    compliant = sum(pair[1] for o, pair in tally.overall.items() if wanted(o))
     return {
-        "assessed": len(everyone),
+        "assessed": assessed,
         "compliant": compliant,
-        "rate": round(compliant / len(everyone), 4) if everyone else None,
+        "rate": round(compliant / assessed, 4) if assessed else None,
         "by_grade": by_grade,
     }
-
-
-def _outbound_counts(
-    session: Session, ids: list[int], start: datetime, end: datetime
-) -> dict[int, int]:
-    counts: dict[int, int] = {}
-    for offset in range(0, len(ids), 500):
-        chunk = ids[offset : offset + 500]
-        counts.update(
-            session.exec(
-                select(Message.customer_id, func.count())
-                .where(
-                    Message.customer_id.in_(chunk),  # type: ignore[attr-defined]
-                    Message.direction == "out",
-                    Message.auto.is_(False),  # type: ignore[attr-defined]
-                    Message.at >= start,
-                    Message.at < end,
-                )
-                .group_by(Message.customer_id)
-            ).all()
-        )
-    return counts

@@ -24,7 +24,7 @@ from sqlalchemy import and_, case, distinct
 from sqlmodel import Session, func, select
 
 from laop.models import ActivityCount, Customer, Order, User, as_decimal
-from laop.services.activity import month_days, publish_shares, rfq_quota
+from laop.services.activity import month_days, publish_target, rfq_quota
 from laop.services.clock import business_tz, month_bounds
 from laop.services.compliance import compliance_by_owner
 from laop.services.reply_report import reply_stats
@@ -122,7 +122,7 @@ def monthly_kpis(
     replies = reply_stats(session, year=year, month=month, now=now)
     reply_by_name = {row["user"]: row for row in replies["users"]}
     compliance, team_compliance = compliance_by_owner(session, year=year, month=month)
-    shares = publish_shares(session, year, month)
+    target, per_person = publish_target(session, year, month)
     quota = rfq_quota(session, year, month)
 
     def figures(
@@ -147,7 +147,7 @@ def monthly_kpis(
         if owner is not None and user.id != owner.id:
             continue
         row = figures(counts[user.id], reply_by_name.get(user.name), compliance.get(user.id))
-        row["publish_target"] = shares["per_person"] if user.role == "sales" else None
+        row["publish_target"] = per_person if user.role == "sales" else None
         row["rfq_quota"] = None  # company-wide: judged for the team
         rows.append({"user": user.name, **{key: row[key] for key in KPI_KEYS}})
     team_counts: dict[str, Any] = defaultdict(int)
@@ -155,7 +155,7 @@ def monthly_kpis(
         for key, value in per_user.items():
             team_counts[key] += value
     team = figures(team_counts, replies["team"], team_compliance)
-    team["publish_target"] = shares["target"]
+    team["publish_target"] = target
     team["rfq_quota"] = quota
     return {
         "month": f"{year:04d}-{month:02d}",

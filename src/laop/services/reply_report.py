@@ -61,13 +61,17 @@ def reply_stats(
     if owner is not None:
         where.append(ReplyClock.owner_id == owner.id)
     names = {u.id: u.name for u in session.exec(select(User))}
-    per_user = {
-        owner_id: _figures(row)
+    grouped = {
+        owner_id: [int(value or 0) for value in row]
         for owner_id, *row in session.exec(
             select(ReplyClock.owner_id, *columns).where(*where).group_by(ReplyClock.owner_id)
         )
     }
-    team = _figures(session.exec(select(*columns).where(*where)).one())
+    per_user = {owner_id: _figures(row) for owner_id, row in grouped.items()}
+    # The team's figures come from the summed counts, never from averaged rates.
+    team = _figures(
+        [sum(column) for column in zip(*grouped.values(), strict=True)] or [0] * len(columns)
+    )
     users = [
         {"user": names.get(owner_id) if owner_id else None, **figures}
         for owner_id, figures in sorted(per_user.items(), key=lambda kv: names.get(kv[0]) or "")
