@@ -207,16 +207,27 @@ def _compact(title: str, **style: Any) -> Table:
     )
 
 
-def render_due(rows: list[dict[str, Any]], *, as_of: str) -> None:
-    """The morning list: awaiting our reply, then follow-ups by urgency."""
+def _more(shown: int, total: int) -> None:
+    if total > shown:
+        console.print(
+            f"[muted]… and {total - shown} more (--limit 0 shows all; --json for scripts)[/muted]"
+        )
+
+
+def render_due(rows: list[dict[str, Any]], *, as_of: str, limit: int | None = None) -> None:
+    """The morning list: awaiting our reply, then follow-ups by urgency.
+
+    ``limit`` caps each section: the most urgent come first, so nothing urgent hides.
+    """
     if not rows:
         console.print(f"[ok]Nothing due as of {as_of}.[/ok]")
         return
     several_owners = len({r["owner"] for r in rows}) > 1
-    waiting = [r for r in rows if r["awaiting_reply"]]
-    follow = [r for r in rows if not r["awaiting_reply"]]
+    all_waiting = [r for r in rows if r["awaiting_reply"]]
+    all_follow = [r for r in rows if not r["awaiting_reply"]]
+    waiting, follow = all_waiting[:limit], all_follow[:limit]
     if waiting:
-        table = _compact(f"Awaiting our reply 待回复 ({len(waiting)})", title_style="awaiting")
+        table = _compact(f"Awaiting our reply 待回复 ({len(all_waiting)})", title_style="awaiting")
         names = ["ID", "Buyer 客户", "Grade", "Owner", "Since", "Reply via", "Product 产品"]
         if not several_owners:
             names.remove("Owner")
@@ -235,10 +246,11 @@ def render_due(rows: list[dict[str, Any]], *, as_of: str) -> None:
                 del cells[3]
             table.add_row(*cells)
         console.print(table)
+        _more(len(waiting), len(all_waiting))
     if follow:
         if waiting:
             console.print()
-        table = _compact(f"Follow up 待跟进 as of {as_of} ({len(follow)})")
+        table = _compact(f"Follow up 待跟进 as of {as_of} ({len(all_follow)})")
         names = ["ID", "Buyer 客户", "Grade", "Owner", "Due", "Last out", "Via", "Product 产品"]
         if not several_owners:
             names.remove("Owner")
@@ -263,6 +275,7 @@ def render_due(rows: list[dict[str, Any]], *, as_of: str) -> None:
                 del cells[3]
             table.add_row(*cells)
         console.print(table)
+        _more(len(follow), len(all_follow))
 
 
 def _rate(value: float | None) -> str:

@@ -111,6 +111,9 @@ def due(
     owner: opt.OwnerFilter = None,
     everyone: opt.Everyone = False,
     grade: Annotated[Grade | None, typer.Option("--grade", help="Only this grade.")] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", help="At most this many rows per section on screen (0: all).")
+    ] = 40,
     as_json: opt.Json = False,
 ) -> None:
     """Who to contact: buyers awaiting our reply first, then due follow-ups by urgency.
@@ -128,4 +131,6 @@ def due(
             owner=visible_owner(session, owner=owner, everyone=everyone),
             grade=grade,
         )
-    emit_json(rows) if as_json else render_due(rows, as_of=query.as_of.isoformat())
+    emit_json(rows) if as_json else render_due(
+        rows, as_of=query.as_of.isoformat(), limit=limit or None
+    )
