@@ -9,17 +9,19 @@ import typer.main
 from laop.cli import app
 
 COMMANDS = []
+ROOT = typer.main.get_group(app)
 
 
 def _walk(group, path):
-    for name, command in group.commands.items():
-        if hasattr(command, "commands"):
+    for name in group.list_commands(None):
+        command = group.get_command(None, name)
+        if hasattr(command, "list_commands"):
             _walk(command, [*path, name])
         else:
             COMMANDS.append([*path, name])
 
 
-_walk(typer.main.get_group(app), [])
+_walk(ROOT, [])
 
 
 def test_commands_exist():
@@ -47,6 +49,15 @@ def test_every_command_has_help_with_an_example(cli, path):
     assert "Example:" in out.stdout
 
 
+def test_listed_help_is_each_commands_own_first_line():
+    from laop.cli._common import LazyGroup
+
+    for name, (_module, _attribute, listed) in LazyGroup.LAZY.items():
+        command = ROOT.get_command(None, name)
+        own = " ".join(command.help.split("\n\n")[0].split())
+        assert own == listed, name
+
+
 def test_help_does_not_import_the_database_stack():
     result = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "laop", "--help"],
@@ -66,3 +77,4 @@ def test_help_does_not_import_the_database_stack():
     ):
         assert heavy not in imported, heavy
     assert "typer" in imported  # the probe itself works
+    assert not any(name.startswith("laop.cli.") and name != "laop.cli._common" for name in imported)

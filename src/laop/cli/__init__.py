@@ -9,25 +9,93 @@ from typing import Annotated
 import typer
 
 from laop import __version__
-from laop.cli._common import LaopGroup, state
-from laop.cli.activity import activity_app, quota_app, target_app
-from laop.cli.config import config_app
-from laop.cli.customers import customer_app
-from laop.cli.demo import demo
-from laop.cli.digest import digest
-from laop.cli.followup import due, grade, log
-from laop.cli.inquiries import inquiry_app
-from laop.cli.kpi import kpi
-from laop.cli.maintenance import db_app
-from laop.cli.orders import order_app
-from laop.cli.replies import replies
-from laop.cli.reports import report_app
-from laop.cli.stats import stats
-from laop.cli.users import user_app
+from laop.cli._common import LazyGroup, state
 from laop.output import emit_json, success
 
+# The commands, in the order `laop --help` lists them: (module, attribute, help).
+LazyGroup.LAZY = {
+    "inquiry": (
+        "laop.cli.inquiries",
+        "inquiry_app",
+        "Record inquiries 询盘 and see which await a reply.",
+    ),
+    "customer": (
+        "laop.cli.customers",
+        "customer_app",
+        "Add, find, show, edit and merge buyers 客户.",
+    ),
+    "log": ("laop.cli.followup", "log", "Record one message to or from a buyer."),
+    "grade": (
+        "laop.cli.followup",
+        "grade",
+        "Grade a buyer A–D; the change is kept in its history and re-schedules follow-up.",
+    ),
+    "due": (
+        "laop.cli.followup",
+        "due",
+        "Who to contact: buyers awaiting our reply first, then due follow-ups by urgency.",
+    ),
+    "replies": (
+        "laop.cli.replies",
+        "replies",
+        "Timely reply rate, same-day rate and average reply time, per user and for the team.",
+    ),
+    "order": (
+        "laop.cli.orders",
+        "order_app",
+        "Record orders (样品单 samples and regular orders) and move them along.",
+    ),
+    "activity": (
+        "laop.cli.activity",
+        "activity_app",
+        "Count daily work: products published, RFQ quotes, visitor marketing, hours online.",
+    ),
+    "target": ("laop.cli.activity", "target_app", "Set monthly targets (products to publish)."),
+    "quota": (
+        "laop.cli.activity",
+        "quota_app",
+        "RFQ quota, visitor marketing left today, publishing against target.",
+    ),
+    "kpi": (
+        "laop.cli.kpi",
+        "kpi",
+        "Monthly KPIs (业务考核): publishing, RFQ, visitor marketing, reply speed, conversion …",
+    ),
+    "report": (
+        "laop.cli.reports",
+        "report_app",
+        "Monthly reports for the manager: A-grade list, cadence compliance.",
+    ),
+    "stats": (
+        "laop.cli.stats",
+        "stats",
+        "Count buyers by one field, with bars (the workbook's Statistics sheet).",
+    ),
+    "digest": (
+        "laop.cli.digest",
+        "digest",
+        "What needs doing today: replies owed, follow-ups, new buyers, orders, quotas.",
+    ),
+    "user": (
+        "laop.cli.users",
+        "user_app",
+        "Add and list users (salespeople 业务员 and managers 运营).",
+    ),
+    "config": (
+        "laop.cli.config",
+        "config_app",
+        "Read and change team settings (time zone, cadence, SLA, quotas, SMTP).",
+    ),
+    "db": ("laop.cli.maintenance", "db_app", "Back up and check the database."),
+    "demo": (
+        "laop.cli.demo",
+        "demo",
+        "Build a demo database (a supplier team, 40 buyers, six months) and tour it.",
+    ),
+}
+
 app = typer.Typer(
-    cls=LaopGroup,
+    cls=LazyGroup,
     help="laop — the Alibaba.com International Station sales playbook in your terminal "
     "(阿里巴巴国际站客户管理).",
     no_args_is_help=True,
@@ -35,24 +103,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.add_typer(user_app, name="user")
-app.add_typer(customer_app, name="customer")
-app.add_typer(inquiry_app, name="inquiry")
-app.add_typer(config_app, name="config")
-app.command("log")(log)
-app.command("grade")(grade)
-app.command("due")(due)
-app.command("replies")(replies)
-app.add_typer(report_app, name="report")
-app.add_typer(order_app, name="order")
-app.add_typer(activity_app, name="activity")
-app.add_typer(target_app, name="target")
-app.add_typer(quota_app, name="quota")
-app.command("kpi")(kpi)
-app.command("digest")(digest)
-app.command("stats")(stats)
-app.command("demo")(demo)
-app.add_typer(db_app, name="db")
 
 
 def _version(value: bool) -> None:

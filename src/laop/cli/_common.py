@@ -4,7 +4,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import typer
 from typer.core import TyperGroup
@@ -131,3 +131,45 @@ def split_values(values: list[str] | None) -> list[str]:
     for value in values or []:
         out.extend(split_multi(value))
     return out
+
+
+class LazyGroup(LaopGroup):
+    """The root group: each command's module is imported only when that command runs.
+
+    ``LAZY`` maps a command name to (module, attribute, one-line help); the help is
+    listed by `laop --help` without importing anything (a test keeps it equal to the
+    command's own help). Typer builds a sub-app's click command on first use.
+    """
+
+    LAZY: ClassVar[dict[str, tuple[str, str, str]]] = {}
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*super().list_commands(ctx), *self.LAZY]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None or cmd_name not in self.LAZY:
+            return command
+        import importlib
+
+        module, attribute, _help = self.LAZY[cmd_name]
+        target = getattr(importlib.import_module(module), attribute)
+        if isinstance(target, typer.Typer):
+            # A group even when it holds one command (`laop activity add`).
+            command = typer.main.get_group(target)
+        else:
+            single = typer.Typer(add_completion=False, rich_markup_mode=None)
+            single.command(cmd_name)(target)
+            command = typer.main.get_command(single)
+        command.name = cmd_name
+        self.commands[cmd_name] = command
+        return command
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = [(name, cmd.get_short_help_str(70)) for name, cmd in self.commands.items()]
+        rows += [
+            (name, text) for name, (_m, _a, text) in self.LAZY.items() if name not in self.commands
+        ]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
