@@ -11,9 +11,29 @@ from laop.output import emit_json, success
 customer_app = new_typer("Add, find, show, edit and merge buyers 客户.")
 
 
-def _input(**fields):  # type: ignore[no-untyped-def]
+# CustomerInput field ← the command's option parameter carrying it.
+_FIELDS = {
+    "company": "company",
+    "contact": "contact",
+    "emails": "email",
+    "phones": "phone",
+    "whatsapp": "whatsapp",
+    "country": "country",
+    "city": "city",
+    "nature": "nature",
+    "source": "source",
+    "strength": "strength",
+    "products": "product",
+    "notes": "note",
+}
+
+
+def _input(options: dict, **overrides):  # type: ignore[no-untyped-def,type-arg]
+    """A CustomerInput from a command's options (its locals()), with overrides."""
     from laop.services.customers import CustomerInput
 
+    fields = {name: options.get(option) for name, option in _FIELDS.items()}
+    fields.update(overrides)
     for name in ("emails", "phones", "whatsapp"):
         fields[name] = split_values(fields[name])
     fields["products"] = [p for p in fields["products"] or [] if p.strip()]
@@ -49,20 +69,7 @@ def customer_add(
     from laop.services.intake import find_candidates
     from laop.services.users import get_user
 
-    data = _input(
-        company=company,
-        contact=contact,
-        emails=email,
-        phones=phone,
-        whatsapp=whatsapp,
-        country=country,
-        city=city,
-        nature=nature,
-        source=source,
-        strength=strength,
-        products=product,
-        notes=note,
-    ).cleaned()
+    data = _input(locals()).cleaned()
     with store() as session:
         if not new:
             plausible = [c for c in find_candidates(session, data) if c.score >= 80]
@@ -168,20 +175,7 @@ def customer_edit(
 
     with store() as session:
         target = get_customer(session, customer)
-        data = _input(
-            company=company,
-            contact=contact,
-            emails=email,
-            phones=phone,
-            whatsapp=whatsapp,
-            country=country or target.country,
-            city=city,
-            nature=nature,
-            source=source,
-            strength=strength,
-            products=product,
-            notes=note,
-        ).cleaned()
+        data = _input(locals(), country=country or target.country).cleaned()
         if country is None:
             data.country = None  # only the default region for phones; not a change
         edited = edit_customer(
@@ -230,20 +224,7 @@ def customer_find(
             phones.append(text)
         elif company is None:
             company, contact = text, contact or text
-    data = _input(
-        company=company,
-        contact=contact,
-        emails=emails,
-        phones=phones,
-        whatsapp=None,
-        country=country,
-        city=None,
-        nature=None,
-        source=None,
-        strength=None,
-        products=None,
-        notes=None,
-    ).cleaned()
+    data = _input(locals(), emails=emails, phones=phones).cleaned()
     if data.is_empty():
         raise InvalidInput("Give a name, e-mail or phone to look up.")
     with store(write=False) as session:

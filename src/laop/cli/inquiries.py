@@ -56,20 +56,7 @@ def inquiry_add(
     from laop.services.intake import add_inquiry
     from laop.services.users import get_user
 
-    data = _input(
-        company=company,
-        contact=contact,
-        emails=email,
-        phones=phone,
-        whatsapp=whatsapp,
-        country=country,
-        city=city,
-        nature=nature,
-        source=source,
-        strength=strength,
-        products=None,
-        notes=note,
-    ).cleaned()
+    data = _input(locals(), products=None).cleaned()
     with store() as session:
         me = actor(session)
         when = parse_when(at, business_tz(session))
