@@ -48,7 +48,6 @@ def digest(
         subject,
     )
     from laop.services.mailer import build_message, send, smtp_settings
-    from laop.services.normalize import normalize_email
     from laop.services.users import get_user, list_users
 
     if mail and mail_to:
@@ -86,7 +85,7 @@ def digest(
                 settings = smtp_settings(session)
                 message = build_message(
                     sender=settings.sender,
-                    to=normalize_email(mail_to),
+                    to=_address(mail_to),
                     subject=subject(built),
                     text=render_text(built),
                     html=render_html(built),
@@ -113,3 +112,9 @@ def digest(
         emit_json(built)
     else:
         sys.stdout.write(renderers[fmt](built))
+
+
+def _address(value: str) -> str:
+    from laop.services.normalize import normalize_email
+
+    return normalize_email(value)

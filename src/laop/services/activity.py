@@ -162,13 +162,13 @@ def publish_shares(session: Session, year: int, month: int) -> dict[str, Any]:
     """The month's publishing target and each salesperson's share (month, per working day)."""
     target = _target(session, "publish", year, month)
     people = sales_users(session)
-    # The holiday calendar is costly to build: only the daily split needs it.
-    days = working_days(session, year, month)
+    # The holiday calendar is costly to build: only a target to split needs it.
+    days = working_days(session, year, month) if target and people else []
     per_person = target / len(people) if people else 0.0
     return {
         "target": target,
         "people": len(people),
-        "working_days": len(days),
+        "working_days": len(days) if days else None,  # not counted without a target
         "per_person": round(per_person, 2),
         "per_person_per_day": round(per_person / len(days), 2) if days else 0.0,
         "days": days,

@@ -107,13 +107,13 @@ def due_list(
         Customer.awaiting_since < as_of_end,  # type: ignore[operator]
     )
     due = Customer.due_on <= query.as_of  # type: ignore[operator]
-    statement = select(*DUE_COLUMNS).where(or_(awaiting, due))
+    conditions = [or_(awaiting, due)]
     if owner is not None:
-        statement = statement.where(Customer.owner_id == owner.id)
+        conditions.append(Customer.owner_id == owner.id)
     if grade:
-        statement = statement.where(Customer.grade == parse_enum(Grade, grade, what="grade").value)
-    customers = session.exec(statement).all()
-    products = _open_inquiry_products(session, [c.id for c in customers])  # type: ignore[misc]
+        conditions.append(Customer.grade == parse_enum(Grade, grade, what="grade").value)
+    customers = session.exec(select(*DUE_COLUMNS).where(*conditions)).all()
+    products = _open_inquiry_products(session, conditions)
     owners = {u.id: u.name for u in session.exec(select(User))}
     rows = [
         _row(c, query, tz=tz, owner=owners.get(c.owner_id), product=products.get(c.id))
@@ -161,19 +161,21 @@ def _order(row: dict[str, Any]) -> tuple[Any, ...]:
     return (1, -row["urgency"], row["due_on"], row["customer_id"])
 
 
-def _open_inquiry_products(session: Session, ids: list[int]) -> dict[int, str]:
-    """The product of each buyer's newest open inquiry that names one."""
+def _open_inquiry_products(session: Session, conditions: list[Any]) -> dict[int, str]:
+    """The product of the newest open inquiry that names one, for the listed buyers.
+
+    One join on the same conditions as the list, rather than a query per page of ids.
+    """
     products: dict[int, str] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for customer_id, product in session.exec(
-            select(Inquiry.customer_id, Inquiry.product)
-            .where(
-                Inquiry.customer_id.in_(chunk),  # type: ignore[attr-defined]
-                Inquiry.status.in_(OPEN_INQUIRY_STATUSES),  # type: ignore[attr-defined]
-                Inquiry.product.is_not(None),  # type: ignore[union-attr]
-            )
-            .order_by(Inquiry.received_at)  # type: ignore[arg-type]
-        ):
-            products[customer_id] = product  # the newest wins
+    for customer_id, product in session.exec(
+        select(Inquiry.customer_id, Inquiry.product)
+        .join(Customer, Customer.id == Inquiry.customer_id)
+        .where(
+            *conditions,
+            Inquiry.status.in_(OPEN_INQUIRY_STATUSES),  # type: ignore[attr-defined]
+            Inquiry.product.is_not(None),  # type: ignore[union-attr]
+        )
+        .order_by(Inquiry.received_at)  # type: ignore[arg-type]
+    ):
+        products[customer_id] = product  # the newest wins
     return products
