@@ -123,6 +123,7 @@ class Customer(CustomerBase, table=True):
         Index("ix_customer_owner_awaiting", "owner_id", "awaiting_since"),
         Index("ix_customer_owner_acquired", "owner_id", "acquired_at"),
         Index("ix_customer_due", "due_on"),
+        Index("ix_customer_acquired", "acquired_at"),
         Index("ix_customer_awaiting", "awaiting_since"),
         Index("ix_customer_grade", "grade"),
     )
@@ -237,7 +238,7 @@ class Inquiry(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id")
-    message_id: int | None = Field(default=None, foreign_key="message.id")
+    message_id: int | None = Field(default=None, foreign_key="message.id", index=True)
     channel: str = Field(max_length=20)
     product: str | None = Field(default=None, max_length=200)
     quantity: str | None = Field(default=None, max_length=80)

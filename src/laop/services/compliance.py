@@ -260,21 +260,24 @@ def _tally_changed(
     Buyers acquired after the last window cannot have been assessed and are skipped.
     """
     first_start = min(w.start for w in windows)
+    columns = (Customer.id, Customer.owner_id, Customer.grade, Customer.acquired_at)
     regraded = select(GradeChange.customer_id).where(GradeChange.at > first_start).distinct()
-    statement = select(Customer.id, Customer.owner_id, Customer.grade, Customer.acquired_at).where(
-        Customer.acquired_at < last_end,
-        or_(
+    # Two index-driven queries rather than one OR that would scan every buyer.
+    statements = [
+        select(*columns).where(
             Customer.id.in_(regraded),  # type: ignore[union-attr]
-            and_(
-                Customer.grade.is_not(None),  # type: ignore[union-attr]
-                Customer.acquired_at > first_start,
-                ~exists().where(GradeChange.customer_id == Customer.id),
-            ),
+            Customer.acquired_at < last_end,
         ),
-    )
+        select(*columns).where(
+            Customer.acquired_at > first_start,
+            Customer.acquired_at < last_end,
+            Customer.grade.is_not(None),  # type: ignore[union-attr]
+            ~exists().where(GradeChange.customer_id == Customer.id),
+        ),
+    ]
     if owner_id is not None:
-        statement = statement.where(Customer.owner_id == owner_id)
-    rows = session.exec(statement).all()
+        statements = [s.where(Customer.owner_id == owner_id) for s in statements]
+    rows = list({row[0]: row for s in statements for row in session.exec(s).all()}.values())
     if not rows:
         return
     ids = [row[0] for row in rows]

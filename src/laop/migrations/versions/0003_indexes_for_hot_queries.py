@@ -1,4 +1,4 @@
-"""covering index for outbound contacts
+"""indexes for hot queries
 
 Revision ID: 0003
 Revises: 0002
@@ -16,6 +16,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("customer", schema=None) as batch_op:
+        batch_op.create_index("ix_customer_acquired", ["acquired_at"], unique=False)
+
+    with op.batch_alter_table("inquiry", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_inquiry_message_id"), ["message_id"], unique=False)
+
     with op.batch_alter_table("message", schema=None) as batch_op:
         batch_op.create_index(
             "ix_message_direction_at", ["direction", "auto", "at", "customer_id"], unique=False
@@ -25,3 +31,9 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("message", schema=None) as batch_op:
         batch_op.drop_index("ix_message_direction_at")
+
+    with op.batch_alter_table("inquiry", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inquiry_message_id"))
+
+    with op.batch_alter_table("customer", schema=None) as batch_op:
+        batch_op.drop_index("ix_customer_acquired")
