@@ -76,6 +76,11 @@ LazyGroup.LAZY = {
         "digest",
         "What needs doing today: replies owed, follow-ups, new buyers, orders, quotas.",
     ),
+    "import": (
+        "laop.cli.imports",
+        "import_sheet",
+        "Import buyers from a customer sheet (客户信息表), without creating duplicates.",
+    ),
     "user": (
         "laop.cli.users",
         "user_app",

@@ -1,0 +1,349 @@
+"""An in-memory twin of intake's matcher, for importing thousands of rows at once.
+
+``intake.find_candidates`` asks the database for every buyer it looks up and ranks all
+stored company names with rapidfuzz; per row of a 100,000-row sheet that is far too
+slow. BuyerIndex holds the same evidence in dictionaries — e-mail, phone, company
+e-mail domain, company key — and scores with the same weights, then lets
+``intake.pick_match`` decide, so a row attaches to the buyer intake would pick.
+
+Company names are compared fuzzily only with the stored names that could reach the
+fuzzy threshold (similarity ≥ 88), found without scanning them all:
+
+- the same key, or the same key written without spaces ("HengXin" / "Heng Xin");
+- names whose words, or enough of them, all appear in the row's name (token_set's
+  subset case: "Foo Technology" in "Shenzhen Foo Technology"): each stored name is
+  filed under its smallest word sets covering 11/14 of it, which a row's words look up;
+- names that contain enough of the row's words to cover 11/14 of the row's name,
+  a word within one typo of a row's word counting as that word ("Acmee" / "Acme").
+
+When an e-mail or phone already gives one strong match, only a buyer of the same name
+with a similar contact (92 + 4) could still change the decision, so only same-name
+buyers are looked for; with two strong matches the row is ambiguous whatever else.
+
+The candidates found are scored exactly as find_candidates scores them (the 20 best by
+token_sort_ratio ≥ 60, then name_similarity). A stored name that shares no word with the
+row and differs from it by more than a typo per word is not found; find_candidates'
+limit of 20 fuzzy names and 20 contact names is applied among the candidates found,
+not among all buyers (it only matters when dozens of buyers have near-identical names).
+"""
+
+from dataclasses import dataclass
+from itertools import combinations
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from laop.errors import AmbiguousError
+from laop.services.customers import CleanCustomer
+from laop.services.intake import (
+    BONUS_PER_EXTRA,
+    FUZZY_COMPANY_MIN,
+    FUZZY_CONTACT_MIN,
+    SCORE_COMPANY_EXACT,
+    SCORE_CONTACT,
+    SCORE_DOMAIN,
+    SCORE_EMAIL,
+    SCORE_PHONE,
+    STRONG_SCORE,
+    Candidate,
+    pick_match,
+)
+from laop.services.normalize import email_domain, is_free_mail, name_similarity
+
+__all__ = ["BuyerIndex", "BuyerRef", "ambiguous_reason"]
+
+# name_similarity ≥ 88 through shared words needs them to cover 0.88/1.12 = 11/14 of a
+# name (ratio of a string to its own extension: 2a / (a + b) ≥ 0.88).
+COVER = 11 / 14
+MAX_WORDS = 8  # names with more words are looked up by their whole word set only
+TYPO_MIN_LENGTH = 4  # shorter words must match exactly
+CANDIDATE_MIN_SCORE = 50.0  # find_candidates' min_score
+CANDIDATE_LIMIT = 10  # find_candidates' limit
+
+Ids = int | list[int]  # one buyer id, or several sharing a key
+
+
+@dataclass(slots=True)
+class BuyerRef:
+    """What a candidate list shows of a buyer (stands in for a Customer)."""
+
+    id: int
+    company: str | None
+    contact: str | None
+
+
+def _covers(words: list[str]) -> list[str]:
+    """The smallest sets of ``words`` whose joined length is ≥ COVER of the whole.
+
+    Each set is given as its words (in the order of ``words``) joined by a space.
+    """
+    total = sum(map(len, words)) + len(words) - 1
+    if len(words) > MAX_WORDS:
+        return [" ".join(words)]
+    found: list[frozenset[str]] = []
+    for size in range(1, len(words) + 1):
+        for combo in combinations(words, size):
+            if sum(map(len, combo)) + size - 1 < COVER * total:
+                continue
+            chosen = frozenset(combo)
+            if not any(smaller <= chosen for smaller in found):
+                found.append(chosen)
+    return [" ".join(w for w in words if w in cover) for cover in found]
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))} | {word}
+
+
+class BuyerIndex:
+    """E-mails, phones, domains and names of every buyer, stored or being imported."""
+
+    def __init__(self) -> None:
+        # Each table maps a key to one buyer id, or to a list of them when several share
+        # it: a bare int per key keeps 100,000 buyers in a fraction of the memory.
+        self.emails: dict[str, Ids] = {}
+        self.phones: dict[str, Ids] = {}
+        self.domains: dict[str, Ids] = {}
+        self.company_of: dict[int, str] = {}
+        self.contact_of: dict[int, str] = {}
+        self.refs: dict[int, BuyerRef] = {}
+        self._by_key: dict[str, Ids] = {}
+        self._by_condensed: dict[str, Ids] = {}
+        self._by_cover: dict[str, Ids] = {}  # sorted words joined by a space
+        self._by_word: dict[str, int | set[int]] = {}
+        # One-deletion variants of every word (by hash), to find a word again despite a
+        # typo (SymSpell's trick); a hash collision only adds a candidate to score.
+        self._typos: dict[int, str | tuple[str, ...]] = {}
+
+    # ------------------------------------------------------------------ filling
+
+    def add_contact(self, customer_id: int, kind: str, value: str) -> None:
+        """File an e-mail or phone (E.164) of a buyer."""
+        if kind == "email":
+            _file(self.emails, value, customer_id)
+            domain = email_domain(value)
+            if domain and not is_free_mail(domain):
+                _file(self.domains, domain, customer_id)
+        else:
+            _file(self.phones, value, customer_id)
+
+    def has_contact(self, customer_id: int, kind: str, value: str) -> bool:
+        """Whether the buyer already has this e-mail or phone."""
+        return customer_id in _ids(self.emails if kind == "email" else self.phones, value)
+
+    def set_names(
+        self,
+        customer_id: int,
+        *,
+        company: str | None,
+        contact: str | None,
+        company_key: str,
+        contact_key: str,
+    ) -> None:
+        """File a buyer's names (again, after an empty one was filled)."""
+        self.refs[customer_id] = BuyerRef(customer_id, company, contact)
+        self.contact_of[customer_id] = contact_key
+        if company_key == self.company_of.get(customer_id):
+            return
+        self.company_of[customer_id] = company_key
+        if not company_key:
+            return
+        words = sorted(set(company_key.split()))
+        _file(self._by_key, company_key, customer_id)
+        _file(self._by_condensed, "".join(company_key.split()), customer_id)
+        for cover in _covers(words):
+            _file(self._by_cover, cover, customer_id)
+        for word in words:
+            known = self._by_word.get(word)
+            if known is None:
+                self._by_word[word] = customer_id
+                if len(word) >= TYPO_MIN_LENGTH - 1:
+                    for variant in _deletions(word):
+                        self._file_typo(hash(variant), word)
+            elif isinstance(known, int):
+                if known != customer_id:
+                    self._by_word[word] = {known, customer_id}
+            else:
+                known.add(customer_id)
+
+    def _file_typo(self, variant: int, word: str) -> None:
+        known = self._typos.get(variant)
+        if known is None:
+            self._typos[variant] = word
+        elif isinstance(known, str):
+            if known != word:
+                self._typos[variant] = (known, word)
+        elif word not in known:
+            self._typos[variant] = (*known, word)
+
+    def _holders(self, words: list[str]) -> set[int]:
+        """The buyers whose name has one of ``words`` (the stored set itself for one)."""
+        if len(words) == 1:
+            known = self._by_word[words[0]]
+            return {known} if isinstance(known, int) else known
+        found: set[int] = set()
+        for word in words:
+            known = self._by_word[word]
+            if isinstance(known, int):
+                found.add(known)
+            else:
+                found |= known
+        return found
+
+    # ------------------------------------------------------------------ lookup
+
+    def candidates(self, data: CleanCustomer, *, company_key: str, contact_key: str) -> list[Any]:
+        """The buyers find_candidates would list for ``data``, best first."""
+        evidence: dict[int, dict[str, tuple[float, str]]] = {}
+
+        def note(customer_id: int, kind: str, score: float, reason: str) -> None:
+            kinds = evidence.setdefault(customer_id, {})
+            if kind not in kinds or kinds[kind][0] < score:
+                kinds[kind] = (score, reason)
+
+        for email in data.emails:
+            for cid in _ids(self.emails, email):
+                note(cid, "email", SCORE_EMAIL, f"same e-mail {email}")
+        for phone, _whatsapp in data.phones:
+            for cid in _ids(self.phones, phone):
+                note(cid, "phone", SCORE_PHONE, f"same phone {phone}")
+        for domain in sorted({email_domain(e) for e in data.emails}):
+            if is_free_mail(domain):
+                continue
+            for cid in _ids(self.domains, domain):
+                note(cid, "domain", SCORE_DOMAIN, f"same e-mail domain {domain}")
+        if company_key:
+            self._company_evidence(company_key, set(evidence), note)
+        self._contact_evidence(contact_key, evidence, note)
+        if company_key:
+            strong = sum(1 for kinds in evidence.values() if _score(kinds) >= STRONG_SCORE)
+            # A buyer known only by its name scores at most 92 + 4 (same name, similar
+            # contact): with one strong match already, only a same-name buyer can change
+            # the decision; with two, nothing can.
+            if strong < 2:
+                known = set(evidence)
+                found = self._company_ids(company_key, similar=strong == 0) - known
+                self._company_evidence(company_key, found, note)
+                self._contact_evidence(contact_key, evidence, note, only=found)
+        ranked = []
+        for cid, kinds in evidence.items():
+            score = _score(kinds)
+            if score >= CANDIDATE_MIN_SCORE:
+                reasons = [r for _, r in sorted(kinds.values(), key=lambda x: -x[0])]
+                ranked.append(Candidate(self.refs[cid], round(score, 1), reasons))  # type: ignore[arg-type]
+        ranked.sort(key=lambda c: (-c.score, c.customer.id))
+        return ranked[:CANDIDATE_LIMIT]
+
+    def match(self, data: CleanCustomer, *, company_key: str, contact_key: str) -> int | None:
+        """The id of the one buyer ``data`` describes, None for a new buyer.
+
+        Raises AmbiguousError (with the plausible candidates) as pick_match does.
+        """
+        found = pick_match(self.candidates(data, company_key=company_key, contact_key=contact_key))
+        return None if found is None else found.id
+
+    def _company_evidence(self, key: str, ids: set[int], note: Any) -> None:
+        choices = {cid: self.company_of[cid] for cid in ids if self.company_of.get(cid)}
+        if not choices:
+            return
+        # As find_candidates: the 20 best by token_sort_ratio, then re-scored.
+        for _key, _score, cid in process.extract(
+            key, choices, scorer=fuzz.token_sort_ratio, limit=20, score_cutoff=60
+        ):
+            similarity = name_similarity(key, choices[cid])
+            if similarity >= 100:
+                note(cid, "company", SCORE_COMPANY_EXACT, "same company name")
+            elif similarity >= FUZZY_COMPANY_MIN:
+                note(cid, "company", 0.9 * similarity, f"similar company name ({similarity:.0f}%)")
+
+    def _contact_evidence(
+        self,
+        contact_key: str,
+        evidence: dict[int, Any],
+        note: Any,
+        only: set[int] | None = None,
+    ) -> None:
+        # A similar contact alone (70) never makes a match; it only adds to other evidence.
+        if len(contact_key.split()) < 2:
+            return
+        for cid in list(evidence) if only is None else [c for c in only if c in evidence]:
+            stored = self.contact_of.get(cid, "")
+            if len(stored.split()) >= 2 and (
+                fuzz.token_sort_ratio(contact_key, stored) >= FUZZY_CONTACT_MIN
+            ):
+                note(cid, "contact", SCORE_CONTACT, "similar contact name")
+
+    def _company_ids(self, key: str, *, similar: bool) -> set[int]:
+        """Stored names that may reach similarity 100 (and 88, when ``similar``)."""
+        ids = set(_ids(self._by_key, key))
+        ids.update(_ids(self._by_condensed, "".join(key.split())))
+        words = sorted(set(key.split()))
+        # Stored names made (mostly) of the row's words.
+        if len(words) <= MAX_WORDS:
+            for size in range(1, len(words) + 1):
+                for combo in combinations(words, size):
+                    ids.update(_ids(self._by_cover, " ".join(combo)))
+        else:
+            ids.update(_ids(self._by_cover, " ".join(words)))
+        # Stored names holding all the row's words, or (``similar``) enough of them,
+        # a word one typo away counting as the word.
+        covers = _covers(words) if similar else [" ".join(words)]
+        for cover in covers:
+            groups = [self._similar(w) if similar else self._exact(w) for w in cover.split()]
+            if not all(groups):
+                continue
+            held = sorted((self._holders(group) for group in groups), key=len)
+            found = held[0]
+            for other in held[1:]:
+                found = found & other
+                if not found:
+                    break
+            ids.update(found)
+        return ids
+
+    def _exact(self, word: str) -> list[str]:
+        return [word] if word in self._by_word else []
+
+    def _similar(self, word: str) -> list[str]:
+        """The stored words equal to ``word`` or one typo from it."""
+        if len(word) < TYPO_MIN_LENGTH:
+            return [word] if word in self._by_word else []
+        similar = {word} if word in self._by_word else set()
+        for variant in _deletions(word):
+            found = self._typos.get(hash(variant))
+            if found:
+                similar.update((found,) if isinstance(found, str) else found)
+        return list(similar)
+
+
+def _score(kinds: dict[str, tuple[float, str]]) -> float:
+    # find_candidates' formula: the strongest evidence, +4 for each further kind.
+    scores = sorted((s for s, _ in kinds.values()), reverse=True)
+    return min(100.0, scores[0] + BONUS_PER_EXTRA * (len(scores) - 1))
+
+
+def _file(table: dict[str, Ids], key: str, customer_id: int) -> None:
+    known = table.get(key)
+    if known is None:
+        table[key] = customer_id
+    elif isinstance(known, int):
+        if known != customer_id:
+            table[key] = [known, customer_id]
+    elif customer_id not in known:
+        known.append(customer_id)
+
+
+def _ids(table: dict[str, Ids], key: str) -> tuple[int, ...] | list[int]:
+    known = table.get(key)
+    if known is None:
+        return ()
+    return (known,) if isinstance(known, int) else known
+
+
+def ambiguous_reason(exc: AmbiguousError) -> str:
+    """The row error for a buyer several stored buyers could be."""
+    listed = ", ".join(
+        f"{c.customer.id} {c.customer.company or c.customer.contact or ''}".strip()
+        for c in exc.candidates[:5]
+    )
+    return f"ambiguous: matches {listed}; fix the row or use --on-duplicate new"

@@ -1,0 +1,438 @@
+"""`laop import`: customer sheets into the store, without duplicates or data loss.
+
+Every row is cleaned (services/import_rows.py), looked up with intake's matching
+(services/buyer_index.py: same evidence, same weights, same pick_match) among the
+stored buyers and the rows imported before it, and then
+
+- ``merge`` (default): a found buyer gets what it lacks — empty fields filled, new
+  e-mails, phones and products added, notes appended, an earlier acquisition date —
+  while a stored value that differs from the sheet's is kept and reported as a conflict;
+- ``skip``: a found buyer is left alone;
+- ``new``: every row creates a buyer.
+
+A row that several buyers could be, or with a bad value, is skipped and reported with
+its sheet row number. A grade from the sheet is recorded as a grade change (at the
+acquisition date, else now); a last follow-up date as an outbound follow-up e-mail at
+that date (noon business time when no time is given), so that the due list is right.
+All writes happen in the caller's one transaction.
+"""
+
+import csv
+import gc
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from laop.errors import AmbiguousError, InvalidInput, NotFound
+from laop.models import User, utcnow
+from laop.services.import_rows import CleanRow, RowCleaner
+from laop.services.import_store import SCALARS, Buyer, ImportStore
+from laop.services.sheet import FIELDS, cell_text, header_key, open_sheet
+
+__all__ = [
+    "DUPLICATE_MODES",
+    "ImportOptions",
+    "ImportReport",
+    "RowsRejected",
+    "import_file",
+    "parse_mapping",
+    "write_error_csv",
+]
+
+DUPLICATE_MODES = ("merge", "skip", "new")
+CHUNK = 2_000
+REFRESH_CHUNK = 5_000
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+Progress = Callable[[int], AbstractContextManager[Callable[[int], None]]]
+
+
+@dataclass
+class ImportOptions:
+    """How to read the sheet and what to do with buyers found again."""
+
+    sheet: str | None = None
+    mapping: dict[str, str] = field(default_factory=dict)  # header → field (--map)
+    owner: str | None = None  # for rows without an owner (default: the acting user)
+    on_duplicate: str = "merge"
+    dry_run: bool = False
+    strict: bool = False
+
+
+@dataclass
+class RowError:
+    row: int
+    reason: str
+    cells: list[Any]
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, in a dry run, would do)."""
+
+    file: str
+    sheet: str
+    dry_run: bool
+    rows: int = 0
+    created: int = 0
+    merged: int = 0
+    unchanged: int = 0  # merged rows that brought nothing new
+    skipped: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """The `--json` shape."""
+        return {
+            "file": self.file,
+            "sheet": self.sheet,
+            "rows": self.rows,
+            "created": self.created,
+            "merged": self.merged,
+            "unchanged": self.unchanged,
+            "skipped": self.skipped,
+            "errors": [{"row": e.row, "reason": e.reason} for e in self.errors],
+            "conflicts": self.conflicts,
+            "dry_run": self.dry_run,
+        }
+
+
+class RowsRejected(InvalidInput):
+    """--strict and some rows are bad: nothing is imported."""
+
+    def __init__(self, report: ImportReport) -> None:
+        first = report.errors[0]
+        count = len(report.errors)
+        super().__init__(
+            f"{count} row{'s' if count != 1 else ''} cannot be imported (first: row "
+            f"{first.row}: {first.reason}); --strict imports nothing."
+        )
+        self.report = report
+
+
+def parse_mapping(items: list[str]) -> dict[str, str]:
+    """--map values 'Header=field' as {header: field}; raises InvalidInput for bad ones."""
+    mapping: dict[str, str] = {}
+    for item in items:
+        header, equals, name = item.rpartition("=")
+        name = name.strip().lower().replace("-", "_")
+        if not equals or not header.strip():
+            raise InvalidInput(f"--map takes 'Header=field', got {item!r}.")
+        if name not in FIELDS:
+            raise InvalidInput(f"Unknown field {name!r} in --map; use one of: {', '.join(FIELDS)}.")
+        mapping[header.strip()] = name
+    return mapping
+
+
+def import_file(
+    session: Session,
+    path: Path,
+    *,
+    actor: User,
+    options: ImportOptions,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import the buyers of a sheet (xlsx or csv) in the session's transaction.
+
+    ``progress(total)`` opens a progress display and yields ``advance_to(done)``.
+    Raises RowsRejected under ``options.strict`` when any row is bad (the caller's
+    transaction then rolls back), InvalidInput/NotFound for an unusable file or option.
+    """
+    from laop.services.clock import business_tz
+    from laop.services.users import get_user
+
+    if options.on_duplicate not in DUPLICATE_MODES:
+        raise InvalidInput(f"--on-duplicate takes {', '.join(DUPLICATE_MODES)}.")
+    for name in options.mapping.values():
+        if name not in FIELDS:
+            raise InvalidInput(f"Unknown field {name!r}; use one of: {', '.join(FIELDS)}.")
+    default_owner = get_user(session, options.owner) if options.owner else actor
+    overrides = {header_key(h): f for h, f in options.mapping.items()}
+    sheet = open_sheet(path, sheet=options.sheet, overrides=overrides)
+    present = {header_key(c.header) for c in sheet.columns}
+    for header in options.mapping:
+        if header_key(header) not in present:
+            raise InvalidInput(
+                f"--map names {header!r}, which is not a column of the header row "
+                f"(row {sheet.header_row}: {', '.join(h for h in sheet.headers if h)})."
+            )
+    now = utcnow().replace(microsecond=0)
+    users: dict[str, int] = {}
+    names: dict[int, str] = {}
+    for user in session.exec(select(User)):
+        if user.subaccount:
+            users.setdefault(user.subaccount.casefold(), user.id)  # type: ignore[arg-type]
+        users[user.name.casefold()] = user.id  # type: ignore[assignment]
+        names[user.id] = user.name  # type: ignore[index]
+    cleaner = RowCleaner(sheet.columns, users=users, tz=business_tz(session), now=now)
+    store = ImportStore(session, write=not options.dry_run, actor_id=actor.id, now=now)  # type: ignore[arg-type]
+    store.load()
+    report = ImportReport(
+        file=path.name, sheet=sheet.name, dry_run=options.dry_run, headers=sheet.headers
+    )
+    run = _Run(
+        store,
+        report,
+        options,
+        default_owner_id=default_owner.id,  # type: ignore[arg-type]
+        user_names=names,
+        now=now,
+    )
+    total = max(sheet.total_rows, 1)
+    # The import keeps a few hundred thousand small objects alive (the index, the
+    # buyers); after each chunk they are moved out of the cyclic collector's sight, which
+    # would otherwise rescan them again and again (a fifth of the run time).
+    try:
+        with (progress or _silent)(total * 2) as advance:
+            for count, (number, cells) in enumerate(sheet.rows, start=1):
+                try:
+                    row = cleaner.clean(cells)
+                except InvalidInput as exc:
+                    run.error(number, exc.message, cells)
+                    continue
+                if row is not None:
+                    run.place(number, cells, row)
+                if count % CHUNK == 0:
+                    store.flush()
+                    gc.freeze()
+                    advance(min(count, total))
+            store.finish(file_name=path.name)
+            advance(total)
+            if options.strict and report.errors:
+                raise RowsRejected(report)
+            ids = sorted(store.refresh)
+            _refresh(session, ids, write=not options.dry_run, total=total, on=advance)
+    finally:
+        gc.unfreeze()
+    return report
+
+
+def _silent(_total: int) -> AbstractContextManager[Callable[[int], None]]:
+    return nullcontext(lambda _done: None)
+
+
+def _refresh(
+    session: Session, ids: list[int], *, write: bool, total: int, on: Callable[[int], None]
+) -> None:
+    from laop.services.cadence import refresh_followup
+
+    if not write:
+        return
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        refresh_followup(session, ids[start : start + REFRESH_CHUNK])
+        on(total + total * min(start + REFRESH_CHUNK, len(ids)) // len(ids))
+
+
+class _Run:
+    """Places each cleaned row: a new buyer, a merge, a skip, or an error."""
+
+    def __init__(
+        self,
+        store: ImportStore,
+        report: ImportReport,
+        options: ImportOptions,
+        *,
+        default_owner_id: int,
+        user_names: dict[int, str],
+        now: Any,
+    ) -> None:
+        self.store = store
+        self.user_names = user_names
+        self.report = report
+        self.mode = options.on_duplicate
+        self.default_owner_id = default_owner_id
+        self.now = now
+        self.reason = f"imported from {report.file}"
+
+    def error(self, number: int, reason: str, cells: list[Any]) -> None:
+        self.report.rows += 1
+        self.report.errors.append(RowError(number, reason, list(cells)))
+
+    def place(self, number: int, cells: list[Any], row: CleanRow) -> None:
+        target = None
+        if self.mode != "new":
+            from laop.services.buyer_index import ambiguous_reason
+
+            try:
+                target = self.store.index.match(
+                    row.data, company_key=row.company_key, contact_key=row.contact_key
+                )
+            except AmbiguousError as exc:
+                self.error(number, ambiguous_reason(exc), cells)
+                return
+        self.report.rows += 1
+        if target is None:
+            self._create(number, row)
+            self.report.created += 1
+        elif self.mode == "skip":
+            self.report.skipped += 1
+        else:
+            buyer = self.store.buyers[target]
+            self.report.merged += 1
+            if not self._merge(number, buyer, row):
+                self.report.unchanged += 1
+
+    def _create(self, number: int, row: CleanRow) -> None:
+        store, data = self.store, row.data
+        buyer = Buyer(
+            id=store.new_id(),
+            company=data.company,
+            contact=data.contact,
+            country=data.country,
+            city=data.city,
+            nature=data.nature,
+            strength=data.strength,
+            source=data.source,
+            grade=None,
+            owner_id=row.owner_id or self.default_owner_id,
+            notes=data.notes,
+            acquired_at=row.acquired or self.now,
+            last_out_at=None,
+            company_key=row.company_key,
+            contact_key=row.contact_key,
+            rows=[number],
+        )
+        store.add_buyer(buyer)
+        self._add_details(buyer, row)
+        if row.grade:
+            store.add_grade(buyer, row.grade, at=row.acquired or self.now, reason=self.reason)
+        if row.last_contact:
+            store.add_follow_up(buyer, at=row.last_contact)
+
+    def _add_details(self, buyer: Buyer, row: CleanRow) -> bool:
+        """Add the row's new e-mails, phones and products; tell whether any was new."""
+        added = False
+        index = self.store.index
+        for email in row.data.emails:
+            if not index.has_contact(buyer.id, "email", email):
+                self.store.add_contact(buyer, "email", email, whatsapp=False)
+                _note_added(buyer, "emails", email)
+                added = True
+        for phone, whatsapp in row.data.phones:
+            if not index.has_contact(buyer.id, "phone", phone):
+                self.store.add_contact(buyer, "phone", phone, whatsapp=whatsapp)
+                _note_added(buyer, "phones", phone)
+                added = True
+        for product in row.data.products:
+            if product not in buyer.products:
+                self.store.add_product(buyer, product)
+                _note_added(buyer, "products", product)
+                added = True
+        return added
+
+    def _merge(self, number: int, buyer: Buyer, row: CleanRow) -> bool:
+        """Fill what the buyer lacks; report what differs. Tell whether anything changed."""
+        data = row.data
+        changed = self._add_details(buyer, row)
+        for name in SCALARS:
+            value = getattr(data, name)
+            stored = getattr(buyer, name)
+            if value is None:
+                continue
+            if stored in (None, ""):
+                setattr(buyer, name, value)
+                buyer.filled.append(name)
+                changed = True
+            elif not _same(name, buyer, row):
+                self._conflict(number, buyer, name, stored, value)
+        if "company" in buyer.filled or "contact" in buyer.filled:
+            from laop.services.normalize import company_key, person_key
+
+            buyer.company_key = company_key(buyer.company or "")
+            buyer.contact_key = person_key(buyer.contact or "")
+            self.store.index.set_names(
+                buyer.id,
+                company=buyer.company,
+                contact=buyer.contact,
+                company_key=buyer.company_key,
+                contact_key=buyer.contact_key,
+            )
+        if row.owner_id is not None and row.owner_id != buyer.owner_id:
+            if buyer.owner_id is None:
+                buyer.owner_id = row.owner_id
+                buyer.filled.append("owner")
+                changed = True
+            else:
+                names = self.user_names
+                self._conflict(
+                    number, buyer, "owner", names.get(buyer.owner_id), names.get(row.owner_id)
+                )
+        if row.grade and row.grade != buyer.grade:
+            if buyer.grade is None:
+                self.store.add_grade(
+                    buyer, row.grade, at=row.acquired or self.now, reason=self.reason
+                )
+                buyer.filled.append("grade")
+                changed = True
+            else:
+                self._conflict(number, buyer, "grade", buyer.grade, row.grade)
+        if data.notes and data.notes not in (buyer.notes or ""):
+            buyer.notes = f"{buyer.notes}\n{data.notes}" if buyer.notes else data.notes
+            buyer.filled.append("notes")
+            changed = True
+        if row.acquired and row.acquired < buyer.acquired_at:
+            buyer.acquired_at = row.acquired
+            self.store.refresh.add(buyer.id)
+            changed = True
+        if row.last_contact and (buyer.last_out_at is None or row.last_contact > buyer.last_out_at):
+            self.store.add_follow_up(buyer, at=row.last_contact)
+            changed = True
+        if changed:
+            buyer.rows.append(number)
+            buyer.dirty = buyer.dirty or buyer.stored
+        return changed
+
+    def _conflict(self, number: int, buyer: Buyer, name: str, stored: Any, sheet: Any) -> None:
+        self.report.conflicts.append(
+            {
+                "row": number,
+                "customer_id": buyer.id,
+                "field": name,
+                "stored": stored,
+                "sheet": sheet,
+            }
+        )
+
+
+def _note_added(buyer: Buyer, kind: str, value: str) -> None:
+    # For the "import" event of a stored buyer; a created one needs no such record.
+    if not buyer.new:
+        buyer.added.setdefault(kind, []).append(value)
+
+
+def _same(name: str, buyer: Buyer, row: CleanRow) -> bool:
+    if name == "company":
+        return buyer.company_key == row.company_key
+    if name == "contact":
+        return buyer.contact_key == row.contact_key
+    stored, value = getattr(buyer, name), getattr(row.data, name)
+    return stored.casefold().strip() == value.casefold().strip()  # type: ignore[no-any-return]
+
+
+def write_error_csv(report: ImportReport, path: Path) -> None:
+    """Write the rejected rows as CSV: row, reason, then the row's cells as read.
+
+    UTF-8 with a BOM (Excel opens it with the right characters). A cell that begins
+    with = + - @, tab or CR is prefixed with a single quote (OWASP's advice on CSV
+    injection), so that no spreadsheet runs it as a formula.
+    """
+    target = path.expanduser()
+    if not target.resolve().parent.is_dir():
+        raise NotFound(f"The folder {target.parent} does not exist.")
+    temporary = target.with_name(f".{target.name}.partial")
+    with temporary.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["row", "reason", *(_safe(h) for h in report.headers)])
+        for error in report.errors:
+            cells = [c if isinstance(c, str) else cell_text(c) for c in error.cells]
+            writer.writerow([error.row, _safe(error.reason), *(_safe(c) for c in cells)])
+    temporary.replace(target)
+
+
+def _safe(text: str) -> str:
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text

@@ -1,0 +1,836 @@
+"""Importing customer sheets: parsers, matching, merging, all-or-nothing, on both engines."""
+
+import codecs
+import csv
+import os
+import random
+import signal
+import string
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from openpyxl import Workbook
+
+from laop.errors import AmbiguousError, InvalidInput
+from laop.services.import_rows import fast_email
+from laop.services.normalize import normalize_email
+from laop.services.sheet import FIELDS, HEADER_SYNONYMS, header_key, recognise_header
+from laop.services.sheet_values import parse_grade, parse_nature, parse_sheet_date, parse_source
+from tests.conftest import scalar
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+SAMPLE = DATA / "sample-customers.xlsx"
+SAMPLE_CSV = DATA / "sample-customers-gbk.csv"
+NOW = datetime(2026, 3, 10, 4, 0, tzinfo=UTC)
+TABLES = ("customer", "customer_contact", "customer_product", "grade_change", "message")
+
+
+def ok(out):
+    assert out.exit_code == 0, out.stderr
+    return out
+
+
+def counts(db_url):
+    return {table: scalar(db_url, f"SELECT count(*) FROM {table}") for table in TABLES}
+
+
+@pytest.fixture
+def team(cli):
+    """The CLI on a fresh database with lily (sales) and wang (manager), at NOW, as wang."""
+    with time_machine.travel(NOW, tick=False):
+        ok(cli("user", "add", "lily"))
+        ok(cli("user", "add", "wang", "--role", "manager"))
+        yield lambda *args: cli(*args, user="wang")
+
+
+def buyers(run):
+    """Every buyer as `customer list --json` shows it, keyed by company or contact."""
+    views = ok(run("customer", "list", "--all", "--limit", "0", "--json")).json()
+    return {v["company"] or v["contact"]: v for v in views}
+
+
+def write_xlsx(path, rows, *, title="Sheet1"):
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+# ------------------------------------------------------------------ values
+
+
+DATES = st.dates(min_value=date(1970, 1, 1), max_value=date(2099, 12, 31))
+
+
+@given(DATES)
+def test_dates_in_every_written_form(day):
+    noon = datetime.combine(day, datetime.min.time()).replace(hour=12)
+    y, m, d = day.year, day.month, day.day
+    for text in (
+        f"{y}/{m}/{d}",
+        f"{y}-{m:02d}-{d:02d}",
+        f"{y}.{m}.{d}",
+        f"{y}年{m}月{d}日",
+        f"{y} 年 {m} 月 {d} 日",
+        f"{d:02d}.{m:02d}.{y}",
+        f"{y}{m:02d}{d:02d}",
+        day.strftime("%d %b %Y"),
+        day.strftime("%B %d, %Y"),
+    ):
+        assert parse_sheet_date(text) == noon, text
+    assert parse_sheet_date(day) == noon
+    assert parse_sheet_date(datetime.combine(day, datetime.min.time())) == noon.replace(hour=0)
+    serial = (day - date(1899, 12, 30)).days
+    for value in (serial, float(serial), str(serial)):
+        assert parse_sheet_date(value) == noon, value
+    assert parse_sheet_date(serial + 0.75) == noon.replace(hour=18)
+    assert parse_sheet_date(f"{y}/{m}/{d} 9:05") == noon.replace(hour=9, minute=5)
+
+
+@given(DATES)
+def test_slashed_dates_with_the_year_last_are_read_only_when_unambiguous(day):
+    text = f"{day.day}/{day.month}/{day.year}"
+    if day.day > 12 or day.day == day.month:
+        assert parse_sheet_date(text).date() == day
+    else:
+        with pytest.raises(InvalidInput, match="Ambiguous date"):
+            parse_sheet_date(text)
+
+
+@given(st.one_of(st.text(), st.floats(), st.integers(), st.booleans(), st.none()))
+def test_date_parser_only_ever_refuses_with_invalid_input(value):
+    try:
+        parsed = parse_sheet_date(value)
+    except InvalidInput:
+        return
+    assert parsed is None or 1970 <= parsed.year <= 2099
+
+
+def test_dates_that_are_refused():
+    for text in ("2026-13-45", "31.02.2026", "hello", "1899/1/1", "12345", "2026/3"):
+        with pytest.raises(InvalidInput):
+            parse_sheet_date(text)
+    assert parse_sheet_date("-") is None and parse_sheet_date("  ") is None
+    offset = parse_sheet_date("2026-03-05T10:00+08:00")
+    assert offset == datetime(2026, 3, 5, 2, 0, tzinfo=UTC)
+
+
+def test_grades_from_letters_digits_and_stars():
+    table = {
+        "A": "A",
+        "b": "B",
+        "C级": "C",
+        "D类客户": "D",
+        "1": "A",
+        1.0: "A",
+        "4": "D",
+        "★★★★★": "A",
+        "★★★★": "A",
+        "★★★☆☆": "B",
+        "**": "C",
+        "⭐": "D",
+        "3星": "B",
+        "": None,
+        "-": None,
+    }
+    for value, grade in table.items():
+        assert parse_grade(value) == grade, value
+    for bad in ("E", "5", "☆☆", "top"):
+        with pytest.raises(InvalidInput, match="Unknown grade"):
+            parse_grade(bad)
+
+
+def test_nature_and_source_in_chinese_and_english():
+    assert [parse_nature(t) for t in ("贸易商", "批发商", "零售商", "进口商", "经销商")] == [
+        "trader",
+        "wholesaler",
+        "retailer",
+        "importer",
+        "distributor",
+    ]
+    assert [parse_nature(t) for t in ("品牌商", "工厂", "电商", "E-Commerce", "Factory")] == [
+        "brand",
+        "manufacturer",
+        "e-commerce",
+        "e-commerce",
+        "manufacturer",
+    ]
+    assert [parse_source(t) for t in ("询盘", "展会", "老客户", "转介绍", "官网", "RFQ")] == [
+        "inquiry",
+        "trade-show",
+        "old-customer",
+        "referral",
+        "website",
+        "rfq",
+    ]
+    assert parse_source("访客营销") == "visitor-marketing"
+    assert parse_source("Trade Show") == "trade-show"
+    with pytest.raises(InvalidInput, match="Unknown nature"):
+        parse_nature("pirate")
+
+
+LOCAL = st.text(alphabet=string.ascii_letters + string.digits + "._+-%", min_size=1, max_size=20)
+LABEL = st.text(alphabet=string.ascii_lowercase + string.digits + "-", min_size=1, max_size=12)
+TLD = st.sampled_from(["com", "de", "co", "test", "local", "xn--p1ai", "museum", "c", "12"])
+
+
+ADDRESSES = st.builds(
+    lambda local, labels, tld: f"{local}@{'.'.join(labels)}.{tld}",
+    LOCAL,
+    st.lists(LABEL, min_size=1, max_size=3),
+    TLD,
+)
+
+
+@settings(max_examples=400)
+@given(st.one_of(st.emails(), ADDRESSES))
+def test_fast_email_agrees_with_normalize_email(address):
+    try:
+        expected = normalize_email(address)
+    except InvalidInput:
+        with pytest.raises(InvalidInput):
+            fast_email(address)
+        return
+    assert fast_email(address) == expected
+
+
+# ------------------------------------------------------------------ headers
+
+SYNONYMS = sorted((word, name) for name, words in HEADER_SYNONYMS.items() for word in words)
+WIDE = {chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)}
+
+
+@given(st.sampled_from(SYNONYMS), st.data())
+def test_every_synonym_survives_case_width_spaces_and_punctuation(pair, data):
+    word, name = pair
+    noisy = []
+    for ch in word:
+        if data.draw(st.booleans()):
+            ch = ch.upper()
+        if data.draw(st.booleans()):
+            ch = WIDE.get(ch, ch)
+        noisy.append(ch + data.draw(st.sampled_from(["", "", " ", "-", ".", "_", " / ", "\n"])))
+    assert recognise_header("".join(noisy)) == name
+
+
+@given(st.text())
+def test_header_recogniser_never_raises(text):
+    assert recognise_header(text) in (*FIELDS, None)
+
+
+def test_no_header_word_names_two_fields():
+    seen = {}
+    for word, name in SYNONYMS:
+        assert seen.setdefault(header_key(word), name) == name, word
+
+
+def test_headers_of_laops_own_workbook_and_common_sheets():
+    from laop.services.workbook import CUSTOMER_COLUMNS
+
+    fields = [recognise_header(name) for name, _width, _format in CUSTOMER_COLUMNS]
+    assert fields == [
+        "ignore",
+        "company",
+        "contact",
+        "email",
+        "phone",
+        "whatsapp",
+        "country",
+        "ignore",
+        "city",
+        "ignore",
+        "nature",
+        "strength",
+        "source",
+        "products",
+        "grade",
+        "owner",
+        "acquired",
+        "acquired",
+        "last_contact",
+        "ignore",
+        "ignore",
+        "ignore",
+        "notes",
+    ]
+    assert recognise_header("客户邮箱") == "email"
+    assert recognise_header("Buyer Country") == "country"
+    assert recognise_header("公司名称（必填）") == "company"
+    assert recognise_header("E-Mail Address") == "email"
+    assert recognise_header("网站") is None
+
+
+# ------------------------------------------------------------------ matching
+
+
+STORED = [
+    dict(
+        company="Acme Lighting GmbH",
+        contact="Hans Weber",
+        emails=["hans@acme-lighting.de"],
+        phones=["+49 30 1234567"],
+        country="DE",
+    ),
+    dict(company="Bright Home Ltd", contact="Sarah Jones", emails=["sarah@brighthome.co.uk"]),
+    dict(company="Shenzhen Foo Technology Co., Ltd.", contact="Li Wei", emails=["li@foo-tech.cn"]),
+    dict(company="Globex", contact="Lisa Park", emails=["lisa@gmail.com"]),
+    dict(company="Global Lighting Supply", contact="John Smith", emails=["john@gls.com"]),
+    dict(company="Acme Lighting Trading", contact="Maria Rossi", emails=["maria@acmetrading.it"]),
+    dict(company="Pacific Lamps", phones=["+61 2 9123 4567"]),
+]
+PROBES = [
+    dict(emails=["hans@acme-lighting.de"]),
+    dict(phones=["+49 30 1234567"]),
+    dict(emails=["new@acme-lighting.de"]),
+    dict(company="ACME Lighting GmbH."),
+    dict(company="Foo Technology"),
+    dict(company="Acmee Lighting Trading"),
+    dict(company="Brite Home"),
+    dict(company="Global Lighting Supply", contact="John Smith", emails=["j@othermail.com"]),
+    dict(emails=["hans@acme-lighting.de"], company="Acme Lighting Trading", contact="Maria Rossi"),
+    dict(emails=["li@foo-tech.cn"], company="Globex"),
+    dict(company="Zeta Corp", emails=["zeta@zeta.io"]),
+    dict(company="Pacific Lamp", phones=["+61 2 9123 4567"]),
+    dict(contact="Hans Weber"),
+    dict(company="Lighting"),
+    dict(company="Bright Homes", contact="Sarah Jones"),
+]
+
+
+def _decision(function):
+    try:
+        found = function()
+    except AmbiguousError as exc:
+        return "ambiguous", sorted(c.customer.id for c in exc.candidates)
+    return "match", (found.id if hasattr(found, "id") else found)
+
+
+def test_the_index_decides_like_find_candidates(session):
+    from laop.services.customers import CustomerInput, add_customer
+    from laop.services.import_store import ImportStore
+    from laop.services.intake import find_candidates, pick_match
+    from laop.services.normalize import company_key, person_key
+
+    for fields in STORED:
+        add_customer(session, data=CustomerInput(**fields).cleaned(), owner=None)
+    store = ImportStore(session, write=False, actor_id=1, now=NOW)
+    store.load()
+    decisions = []
+    for fields in PROBES:
+        data = CustomerInput(**fields).cleaned()
+        keys = {
+            "company_key": company_key(data.company or ""),
+            "contact_key": person_key(data.contact or ""),
+        }
+        expected = _decision(lambda data=data: pick_match(find_candidates(session, data)))
+        got = _decision(lambda data=data, keys=keys: store.index.match(data, **keys))
+        assert got == expected, fields
+        decisions.append(got)
+    # The probes cover every outcome: a match, a new buyer, and ambiguity.
+    assert ("match", None) in decisions and ("match", 3) in decisions
+    assert ("ambiguous", [1, 6]) in decisions
+
+
+# ------------------------------------------------------------------ the sample sheets
+
+
+def test_the_sample_sheet(team, db_url):
+    out = ok(team("import", str(SAMPLE), "--json")).json()
+    assert (out["rows"], out["created"], out["merged"], out["skipped"]) == (17, 10, 3, 0)
+    assert out["sheet"] == "客户信息" and out["dry_run"] is False
+    reasons = {e["row"]: e["reason"] for e in out["errors"]}
+    assert sorted(reasons) == [8, 9, 14, 15]
+    assert "Unknown country 'Narnia'" in reasons[8]
+    assert "Malformed e-mail 'lisa@globex'" in reasons[9]
+    assert "2026-13-45" in reasons[14]
+    assert "Unknown owner '张伟'" in reasons[15]
+    assert out["conflicts"] == [
+        {"row": 18, "customer_id": 2, "field": "grade", "stored": "B", "sheet": "A"}
+    ]
+    shown = buyers(team)
+    acme = shown["Acme Lighting GmbH"]
+    assert acme["phones"] == ["+49301234567", "+4915123456789"]
+    assert acme["whatsapp"] == ["+4915123456789"]
+    assert acme["products"] == ["LED panel light", "LED strip", "LED high bay"]
+    assert acme["notes"].splitlines() == [
+        "大客户，要求CE认证",
+        "网站: www.acme-lighting.de",
+        "年采购额: 500万",
+        "请报价 60x60 面板灯",
+    ]
+    assert (acme["grade"], acme["owner"], acme["nature"], acme["source"]) == (
+        "A",
+        "lily",
+        "importer",
+        "inquiry",
+    )
+    assert acme["acquired_at"] == "2026-01-05T12:00:00+08:00"
+    # The last follow-up is an outbound e-mail at noon; the due date follows from it.
+    assert acme["last_out_at"] == "2026-02-20T12:00:00+08:00"
+    assert acme["due_on"] == "2026-02-23"
+    bright = shown["Bright Home Ltd"]
+    assert bright["emails"] == ["sarah@brighthome.co.uk", "info@brighthome.co.uk"]
+    assert bright["phones"] == ["+442079460018"] and bright["grade"] == "B"
+    assert bright["acquired_at"] == "2025-12-09T12:00:00+08:00"  # Excel serial 46000
+    assert shown["Sol y Luz S.A. de C.V."]["acquired_at"].startswith("2026-01-05")  # 05.01.2026
+    nguyen = shown["Nguyen Trading Co., Ltd"]
+    assert nguyen["whatsapp"] == ["+84903123456"] and nguyen["grade"] == "C"
+    assert nguyen["products"] == ["LED tube", "LED panel light"]
+    assert shown["Oasis Supplies"]["source"] == "tm"
+    assert shown["Yangtze Imports Pty Ltd"]["phones"] == ["+61291234567"]
+    assert shown["Al Noor Trading LLC"]["acquired_at"] == "2025-11-20T14:30:00+08:00"
+    assert shown["Shanghai Guangming Trading"]["due_on"] == "2026-01-08"
+    assert "Wardrobe Trading" not in shown and "Kiwi Lamps Ltd" not in shown
+    history = ok(team("customer", "show", str(acme["id"]), "--json")).json()["grade_history"]
+    assert [(g["to"], g["at"][:10]) for g in history] == [("A", "2026-01-05")]
+    assert scalar(db_url, "SELECT count(*) FROM grade_change") == 9
+    assert scalar(db_url, "SELECT count(*) FROM message") == 6
+    notes = scalar(db_url, "SELECT count(DISTINCT note) FROM message WHERE kind = 'follow-up'")
+    assert notes == 1
+
+
+def test_the_gbk_csv_gives_the_same_buyers_and_reimports_create_nothing(team, db_url):
+    assert codecs.BOM_UTF8 not in SAMPLE_CSV.read_bytes()[:3]
+    with pytest.raises(UnicodeDecodeError):
+        SAMPLE_CSV.read_bytes().decode("utf-8")
+    first = ok(team("import", str(SAMPLE_CSV), "--json")).json()
+    assert (first["created"], first["merged"], len(first["errors"])) == (10, 3, 4)
+    before, shown = counts(db_url), buyers(team)
+    for sheet in (SAMPLE, SAMPLE_CSV):
+        again = ok(team("import", str(sheet), "--json")).json()
+        assert (again["created"], again["merged"], again["unchanged"]) == (0, 13, 13)
+        assert counts(db_url) == before
+    assert buyers(team) == shown
+
+
+def test_a_utf8_csv_with_bom_semicolons_and_english_headers(team, tmp_path):
+    path = tmp_path / "leads.csv"
+    path.write_text(
+        "\ufeffCompany;Contact person;E-Mail;Tel.;Country;Grade;First contact;Remarks\n"
+        'Müller Licht GmbH;Jörg Müller;"joerg@mueller-licht.de, einkauf@mueller-licht.de";'
+        "030 1234567;Germany;★★;2026-02-01;Messe Frankfurt\n"
+        "Ørsted Lys ApS;Søren Ørsted;soren@orstedlys.dk;+45 32 12 34 56;DK;b;1.2.2026;\n",
+        encoding="utf-8",
+    )
+    out = ok(team("import", str(path), "--json")).json()
+    assert (out["created"], out["errors"]) == (2, [])
+    shown = buyers(team)
+    muller = shown["Müller Licht GmbH"]
+    assert muller["emails"] == ["joerg@mueller-licht.de", "einkauf@mueller-licht.de"]
+    assert muller["phones"] == ["+49301234567"] and muller["grade"] == "C"
+    assert muller["notes"] == "Messe Frankfurt" and muller["owner"] == "wang"
+    assert shown["Ørsted Lys ApS"]["acquired_at"].startswith("2026-02-01")
+
+
+def test_title_rows_blank_rows_and_row_numbers(team, tmp_path):
+    path = write_xlsx(
+        tmp_path / "book.xlsx",
+        [
+            [None],
+            ["客户名单"],
+            ["更新于 2026-03-01", None, "共 3 条"],
+            ["No.", "Company", "Email", "Country", "Owner", "Website"],
+            [1, "Alpha Ltd", "a@alpha.com", "US", "lily", "alpha.com"],
+            [None, None, None, None, None, None],
+            [2, None, None, "US", None, "beta.com"],
+            [3, "Gamma Ltd", "g@gamma.com", "Atlantis", None, None],
+            [4, "Delta Ltd", "d@delta.com", "FR", None, None],
+        ],
+        title="Leads",
+    )
+    out = ok(team("import", str(path), "--sheet", "leads", "--owner", "lily", "--json")).json()
+    assert [(e["row"], e["reason"].split(";")[0]) for e in out["errors"]] == [
+        (7, "The row has no company, contact, e-mail or phone."),
+        (8, "Unknown country 'Atlantis'"),
+    ]
+    assert (out["rows"], out["created"]) == (4, 2)
+    shown = buyers(team)
+    assert shown["Alpha Ltd"]["notes"] == "Website: alpha.com"
+    assert shown["Delta Ltd"]["owner"] == "lily"
+    missing = team("import", str(path), "--sheet", "Nope")
+    assert missing.exit_code == 3 and "Leads" in missing.stderr
+
+
+def test_map_names_columns_and_is_checked(team, tmp_path):
+    path = write_xlsx(
+        tmp_path / "crm.xlsx",
+        [
+            ["Firma", "Ansprechpartner", "Mail", "Kommentar", "Intern"],
+            ["Licht & Co KG", "Eva Braun", "eva@licht.de", "Katalog geschickt", "x-17"],
+        ],
+    )
+    out = team(
+        "import",
+        str(path),
+        "--map",
+        "Firma=company",
+        "--map",
+        "ansprechpartner=contact",
+        "--map",
+        "Kommentar=notes",
+        "--map",
+        "Intern=ignore",
+        "--json",
+    )
+    assert ok(out).json()["created"] == 1
+    buyer = buyers(team)["Licht & Co KG"]
+    assert (buyer["contact"], buyer["emails"], buyer["notes"]) == (
+        "Eva Braun",
+        ["eva@licht.de"],
+        "Katalog geschickt",
+    )
+    bad_field = team("import", str(path), "--map", "Firma=shoe_size")
+    assert bad_field.exit_code == 3 and "shoe_size" in bad_field.stderr
+    bad_header = team("import", str(path), "--map", "Firma=company", "--map", "Fax=phone")
+    assert bad_header.exit_code == 3 and "'Fax'" in bad_header.stderr
+    no_header = team("import", str(path))
+    assert no_header.exit_code == 3 and "No header row" in no_header.stderr
+
+
+def test_merge_fills_empty_fields_and_reports_conflicts(team, tmp_path):
+    stored = ok(
+        team(
+            "customer",
+            "add",
+            "--company",
+            "Acme GmbH",
+            "--email",
+            "hans@acme.de",
+            "--country",
+            "DE",
+            "--owner",
+            "lily",
+            "--json",
+        )
+    ).json()
+    path = write_xlsx(
+        tmp_path / "update.xlsx",
+        [
+            ["公司名称", "邮箱", "国家", "城市", "电话", "兴趣产品", "业务员", "客户等级"],
+            [
+                "ACME GmbH",
+                "Hans@Acme.de",
+                "法国",
+                "Berlin",
+                "+49 30 7654321",
+                "LED strip",
+                "wang",
+                "★★★",
+            ],
+        ],
+    )
+    out = ok(team("import", str(path), "--json")).json()
+    assert (out["created"], out["merged"], out["unchanged"]) == (0, 1, 0)
+    assert out["conflicts"] == [
+        {"row": 2, "customer_id": stored["id"], "field": "country", "stored": "DE", "sheet": "FR"},
+        {
+            "row": 2,
+            "customer_id": stored["id"],
+            "field": "owner",
+            "stored": "lily",
+            "sheet": "wang",
+        },
+    ]
+    shown = ok(team("customer", "show", str(stored["id"]), "--json")).json()
+    assert (shown["country"], shown["city"], shown["owner"], shown["grade"]) == (
+        "DE",
+        "Berlin",
+        "lily",
+        "B",
+    )
+    assert shown["phones"] == ["+49307654321"] and shown["products"] == ["LED strip"]
+    assert shown["grade_history"][0]["reason"] == "imported from update.xlsx"
+
+
+def test_skip_new_and_ambiguous_rows(team, db_url, tmp_path):
+    for company, email in (("Acme Lighting", "a@acme.com"), ("Acme Trading", "b@acme.com")):
+        ok(team("customer", "add", "--company", company, "--email", email, "--new"))
+    path = write_xlsx(
+        tmp_path / "dups.xlsx",
+        [
+            ["Company", "E-mail", "City"],
+            ["Acme Lighting", "a@acme.com", "Lyon"],
+            ["Someone Else", "c@acme.com", "Paris"],
+        ],
+    )
+    skip = ok(team("import", str(path), "--on-duplicate", "skip", "--json")).json()
+    assert (skip["skipped"], skip["created"]) == (1, 0)
+    assert skip["errors"] == [
+        {
+            "row": 3,
+            "reason": "ambiguous: matches 1 Acme Lighting, 2 Acme Trading; fix the row or use "
+            "--on-duplicate new",
+        }
+    ]
+    assert buyers(team)["Acme Lighting"]["city"] is None
+    new = ok(team("import", str(path), "--on-duplicate", "new", "--json")).json()
+    assert (new["created"], new["errors"]) == (2, [])
+    assert scalar(db_url, "SELECT count(*) FROM customer WHERE company = 'Acme Lighting'") == 2
+
+
+def test_dry_run_and_strict_write_nothing(team, db_url, tmp_path):
+    before = counts(db_url)
+    dry = ok(team("import", str(SAMPLE), "--dry-run", "--json")).json()
+    assert (dry["dry_run"], dry["created"], dry["merged"], len(dry["errors"])) == (True, 10, 3, 4)
+    assert counts(db_url) == before
+    screen = ok(team("import", str(SAMPLE), "--dry-run"))
+    assert "Nothing was written" in screen.stderr and "Narnia" in screen.stdout
+    strict = team("import", str(SAMPLE), "--strict", "--errors", str(tmp_path / "bad.csv"))
+    assert strict.exit_code == 3
+    assert "4 rows cannot be imported (first: row 8" in strict.stderr
+    assert counts(db_url) == before
+    assert (tmp_path / "bad.csv").exists()
+    fine = write_xlsx(tmp_path / "fine.xlsx", [["Company", "Email"], ["Fine Ltd", "f@fine.com"]])
+    assert ok(team("import", str(fine), "--strict", "--json")).json()["created"] == 1
+
+
+def test_error_csv_keeps_the_cells_and_defuses_formulas(team, tmp_path):
+    target = tmp_path / "rejected.csv"
+    out = ok(team("import", str(SAMPLE), "--errors", str(target)))
+    assert f"Wrote 4 rejected rows to {target}" in out.stderr
+    raw = target.read_bytes()
+    assert raw.startswith(codecs.BOM_UTF8)
+    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    assert rows[0][:4] == ["row", "reason", "序号", "公司名称"] and len(rows) == 5
+    narnia = dict(zip(rows[0], rows[1], strict=True))
+    assert narnia["row"] == "8" and narnia["reason"].startswith("Unknown country 'Narnia'")
+    assert narnia["备注"] == "'=cmd|' /C calc'!A0"
+    assert narnia["年采购额"] == "'-1+1"
+    assert narnia["联系人"] == "Mr Tumnus"
+    globex = dict(zip(rows[0], rows[2], strict=True))
+    assert globex["电话/手机"] == "'+1 415 555 0132"
+    for row in rows[1:]:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+
+
+def test_files_that_cannot_be_imported(team, tmp_path):
+    missing = team("import", str(tmp_path / "nope.xlsx"))
+    assert missing.exit_code == 4 and "No file" in missing.stderr
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4")
+    assert team("import", str(tmp_path / "notes.pdf")).exit_code == 3
+    (tmp_path / "broken.xlsx").write_bytes(b"not a zip at all")
+    broken = team("import", str(tmp_path / "broken.xlsx"))
+    assert broken.exit_code == 3 and "Cannot read broken.xlsx" in broken.stderr
+    (tmp_path / "binary.csv").write_bytes(bytes(range(128, 256)) * 4)
+    assert team("import", str(tmp_path / "binary.csv")).exit_code == 3
+    no_folder = team("import", str(SAMPLE), "--errors", str(tmp_path / "no" / "x.csv"))
+    assert no_folder.exit_code == 3
+
+
+def test_the_workbook_reimports_into_an_empty_database(team, db_url, tmp_path):
+    ok(
+        team(
+            "inquiry",
+            "add",
+            "--channel",
+            "inquiry",
+            "--company",
+            "Acme GmbH",
+            "--contact",
+            "Hans Weber",
+            "--email",
+            "hans@acme.de",
+            "--email",
+            "info@acme.de",
+            "--country",
+            "DE",
+            "--nature",
+            "importer",
+            "--product",
+            "LED panel",
+            "--owner",
+            "lily",
+            "--at",
+            "2026-02-02T09:00",
+        )
+    )
+    ok(team("grade", "hans@acme.de", "A"))
+    ok(
+        team(
+            "log",
+            "hans@acme.de",
+            "--direction",
+            "out",
+            "--channel",
+            "email",
+            "--at",
+            "2026-02-03T10:00",
+        )
+    )
+    ok(
+        team(
+            "customer",
+            "add",
+            "--company",
+            "Bright Home Ltd",
+            "--contact",
+            "Sarah Jones",
+            "--phone",
+            "+44 20 7946 0018",
+            "--whatsapp",
+            "+44 7911 123456",
+            "--city",
+            "London",
+            "--country",
+            "GB",
+            "--source",
+            "trade-show",
+            "--strength",
+            "large",
+            "--product",
+            "LED bulb",
+            "--product",
+            "LED strip",
+            "--note",
+            "=1+1 is not a formula",
+            "--owner",
+            "wang",
+        )
+    )
+    ok(team("customer", "add", "--contact", "Lone Buyer", "--email", "lone@gmail.com"))
+    book = tmp_path / "book.xlsx"
+    ok(team("kpi", "--month", "2026-03", "--xlsx", str(book)))
+    before = {name: _comparable(v) for name, v in buyers(team).items()}
+    for table in (
+        "reply_clock",
+        "inquiry",
+        "message",
+        "grade_change",
+        "customer_event",
+        "customer_contact",
+        "customer_product",
+        "customer_order",
+        "customer",
+    ):
+        scalar(db_url, f"DELETE FROM {table}")
+    out = ok(team("import", str(book), "--sheet", "客户信息 Customers", "--json")).json()
+    assert (out["created"], out["merged"], out["errors"], out["conflicts"]) == (3, 0, [], [])
+    assert {name: _comparable(v) for name, v in buyers(team).items()} == before
+
+
+def _name(n):
+    """A made-up company name unlike the others (random letters, seeded by n)."""
+    letters = random.Random(n).choices(string.ascii_lowercase, k=10)
+    return "".join(letters).capitalize() + " Ltd"
+
+
+def _comparable(view):
+    keep = (
+        "company",
+        "contact",
+        "emails",
+        "phones",
+        "whatsapp",
+        "country",
+        "city",
+        "nature",
+        "strength",
+        "source",
+        "products",
+        "grade",
+        "owner",
+        "notes",
+        "acquired_at",
+    )
+    return {key: view[key] for key in keep}
+
+
+def test_an_import_makes_a_handful_of_queries(session, engine, tmp_path):
+    from sqlalchemy import event
+
+    from laop.services.imports import ImportOptions, import_file
+    from laop.services.users import add_user
+
+    path = tmp_path / "many.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["公司名称", "邮箱", "国家", "客户等级", "最近跟进日期", "产品"])
+        for n in range(3000):
+            writer.writerow(
+                [_name(n), f"b{n}@buyer{n}.com", "DE", "ABCD"[n % 4], "2026/2/1", "LED"]
+            )
+    actor = add_user(session, name="lily")
+    statements = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    with time_machine.travel(NOW, tick=False):
+        report = import_file(session, path, actor=actor, options=ImportOptions())
+    assert (report.created, report.errors) == (3000, [])
+    assert len(statements) < 120, len(statements)
+
+
+def test_a_killed_import_leaves_the_database_as_it_was(team, db_url, tmp_path):
+    ok(team("customer", "add", "--company", "Kept Buyer", "--email", "kept@buyer.com"))
+    before = counts(db_url)
+    path = tmp_path / "big.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Company", "Email", "Country", "Grade", "Last follow-up", "Notes"])
+        for n in range(40_000):
+            writer.writerow(
+                [_name(n), f"k{n}@kill{n}.com", "FR", "ABCD"[n % 4], "2025-06-01", "x" * 40]
+            )
+    wal = Path(db_url.removeprefix("sqlite:///") + "-wal") if "sqlite" in db_url else None
+    start_size = wal.stat().st_size if wal and wal.exists() else 0
+    writer_process = subprocess.Popen(
+        [sys.executable, "-m", "laop", "--db", db_url, "--as", "wang", "import", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and writer_process.poll() is None:
+        if _writing(db_url, wal, start_size):
+            break
+        time.sleep(0.05)
+    assert writer_process.poll() is None, "the import finished before it could be killed"
+    os.kill(writer_process.pid, signal.SIGKILL)
+    writer_process.wait()
+    writer_process.stdout.close()
+    writer_process.stderr.close()
+    assert counts(db_url) == before
+    checked = team("db", "check", "--json")
+    assert checked.exit_code == 0 and checked.json()["ok"] is True
+    assert ok(team("customer", "add", "--company", "After The Kill", "--json")).json()["id"]
+
+
+def _writing(db_url, wal, start_size):
+    """Whether the import has begun to write (uncommitted) rows."""
+    if wal is not None:
+        return wal.exists() and wal.stat().st_size > start_size + (1 << 20)
+    return bool(
+        scalar(
+            db_url,
+            "SELECT count(*) FROM pg_stat_activity WHERE backend_xid IS NOT NULL "
+            "AND pid <> pg_backend_pid() AND datname = current_database()",
+        )
+    )
+
+
+def test_dates_in_the_future_and_owners(team, tmp_path):
+    path = write_xlsx(
+        tmp_path / "owners.xlsx",
+        [
+            ["Company", "Email", "Sales", "Acquired"],
+            ["Soon Ltd", "s@soon.com", "", (NOW + timedelta(days=3)).date()],
+            ["Mine Ltd", "m@mine.com", "LILY", "2026-01-01"],
+            ["Yours Ltd", "y@yours.com", "", ""],
+        ],
+    )
+    out = ok(team("import", str(path), "--owner", "lily", "--json")).json()
+    assert [e["row"] for e in out["errors"]] == [2]
+    assert "lies in the future" in out["errors"][0]["reason"]
+    shown = buyers(team)
+    assert shown["Mine Ltd"]["owner"] == "lily" and shown["Yours Ltd"]["owner"] == "lily"
+    assert shown["Yours Ltd"]["acquired_at"] == "2026-03-10T12:00:00+08:00"
+    unknown = team("import", str(path), "--owner", "nobody")
+    assert unknown.exit_code == 4
