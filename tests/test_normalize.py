@@ -608,3 +608,20 @@ def test_name_similarity_is_symmetric_and_bounded(a, b):
 @given(keys.filter(bool))
 def test_name_similarity_identity_is_100(key):
     assert name_similarity(key, key) == 100.0
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ("star trading 12", "star trading 123", 0.0),
+        ("global lighting 123", "global lighting 1234", 0.0),
+        ("plant 2", "plant 3", 0.0),
+        ("studio 54", "studio 54", 100.0),
+    ],
+)
+def test_names_with_different_numbers_are_different_firms(a, b, expected):
+    assert name_similarity(a, b) == expected
+
+
+def test_a_number_on_one_side_only_still_compares():
+    assert name_similarity("acme lighting 2000", "acme lighting") > 0

@@ -820,6 +820,9 @@ def _substantial(key: str) -> bool:
     return len(key.split()) >= _SUBSET_MIN_TOKENS or len(key) >= _SUBSET_MIN_CHARS
 
 
+_NUMBER = re.compile(r"\d+")
+
+
 def name_similarity(a: str, b: str) -> float:
     """Score two normalised keys (company_key/person_key output) from 0 to 100.
 
@@ -831,9 +834,14 @@ def name_similarity(a: str, b: str) -> float:
     short word is too little to call a subset), "global tech"/"global trade" 78.3,
     "jon smith"/"john smith" 94.7, "shenzhen foo technology"/"foo technology" 100.
     CJK keys compare character by character: "深圳市福友科技"/"福友科技" 72.7.
-    Symmetric; returns 0.0 when either key is empty.
+    Numbers must agree: when both names carry numbers and they differ ("Star Trading
+    12" / "Star Trading 123", "Plant 2" / "Plant 3") the names are different firms and
+    score 0. Symmetric; returns 0.0 when either key is empty.
     """
     if not a.strip() or not b.strip():
+        return 0.0
+    numbers_a, numbers_b = _NUMBER.findall(a), _NUMBER.findall(b)
+    if numbers_a and numbers_b and sorted(numbers_a) != sorted(numbers_b):
         return 0.0
     score = fuzz.token_sort_ratio(a, b)
     if _substantial(a) and _substantial(b):
