@@ -27,18 +27,18 @@ def render_customers(views: list[dict[str, Any]], *, title: str = "Customers 客
     if not views:
         console.print("[muted]No customers.[/muted]")
         return
-    table = Table(title=title, title_justify="left")
-    for name in (
+    table = _compact(f"{title} ({len(views)})")
+    names = [
         "ID",
-        "Company 公司",
+        "Buyer 客户",
         "Contact 联系人",
-        "Country 国家",
-        "Grade 等级",
-        "Owner 业务员",
-        "Last contact 最近联系",
-        "Due 下次跟进",
-    ):
-        table.add_column(name, no_wrap=name in ("ID", "Grade 等级"))
+        "Country",
+        "Grade",
+        "Owner",
+        "Last contact",
+        "Next",
+    ]
+    _columns(table, names, wide="Buyer 客户", clipped=("Contact",))
     for v in views:
         table.add_row(
             f"[id]{v['id']}[/id]",
@@ -47,8 +47,8 @@ def render_customers(views: list[dict[str, Any]], *, title: str = "Customers 客
             v["country"] or "",
             grade_cell(v["grade"]),
             v["owner"] or "",
-            _short(v["last_contact_at"]),
-            "[awaiting]awaiting reply[/]" if v["awaiting_since"] else (v["due_on"] or ""),
+            (v["last_contact_at"] or "")[:10],
+            "[awaiting]reply![/]" if v["awaiting_since"] else (v["due_on"] or ""),
         )
     console.print(table)
 
