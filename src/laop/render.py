@@ -28,16 +28,7 @@ def render_customers(views: list[dict[str, Any]], *, title: str = "Customers 客
         console.print("[muted]No customers.[/muted]")
         return
     table = _compact(f"{title} ({len(views)})")
-    names = [
-        "ID",
-        "Buyer 客户",
-        "Contact 联系人",
-        "Country",
-        "Grade",
-        "Owner",
-        "Last contact",
-        "Next",
-    ]
+    names = ["ID", "Buyer 客户", "Contact", "Country", "Grade", "Owner", "Last", "Next"]
     _columns(table, names, wide="Buyer 客户", clipped=("Contact",))
     for v in views:
         table.add_row(
