@@ -7,7 +7,6 @@ derives it; everything that changes its inputs calls it.
 """
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import literal_column, update
 from sqlmodel import Session, func, select
@@ -120,7 +119,7 @@ def refresh_followup(session: Session, customer_ids: list[int]) -> None:
             waiting = [c.opened_at for c in clocks[customer_id] if c.closed_at is None]
             if grade is None:
                 open_since = first_open.get(customer_id)
-                due_on = business_day(_aware(open_since), tz) if open_since else None
+                due_on = business_day(open_since, tz) if open_since else None
             elif last_out_day is None:
                 due_on = business_day(acquired_at, tz)
             else:
@@ -144,12 +143,6 @@ def refresh_followup(session: Session, customer_ids: list[int]) -> None:
             for obj in list(session.identity_map.values()):
                 if isinstance(obj, Customer) and obj.id in wanted:
                     session.expire(obj)
-
-
-def _aware(moment: Any) -> datetime:
-    from laop.models import UTCDateTime
-
-    return UTCDateTime().process_result_value(moment, None)  # type: ignore[return-value]
 
 
 def refresh_all_due(session: Session, grade: str | None = None) -> int:

@@ -194,9 +194,6 @@ def rebuild_clocks(
 
 def log_entries(session: Session, customer_ids: list[int]) -> dict[int, list[LogEntry]]:
     """Every buyer's message log, for the derivations."""
-    from laop.models import UTCDateTime
-
-    to_aware = UTCDateTime().process_result_value
     logs: dict[int, list[LogEntry]] = {cid: [] for cid in customer_ids}
     for customer_id, message_id, at, direction, channel, auto in session.exec(
         select(
@@ -210,7 +207,5 @@ def log_entries(session: Session, customer_ids: list[int]) -> dict[int, list[Log
         .where(Message.customer_id.in_(customer_ids))  # type: ignore[attr-defined]
         .order_by(Message.customer_id, Message.at, Message.id)
     ):
-        logs[customer_id].append(
-            LogEntry(message_id, to_aware(at, None), direction, channel, bool(auto))  # type: ignore[arg-type]
-        )
+        logs[customer_id].append(LogEntry(message_id, at, direction, channel, bool(auto)))
     return logs

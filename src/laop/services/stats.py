@@ -92,16 +92,10 @@ def weekly_counts(
         monday += timedelta(days=7)
     # Few rows per month: bucketing by business-day week in Python keeps it engine-neutral.
     for moment in session.exec(acquired):
-        _bucket(weeks, business_day(_aware(moment), tz))["new_customers"] += 1
+        _bucket(weeks, business_day(moment, tz))["new_customers"] += 1
     for moment in session.exec(ordered):
-        _bucket(weeks, business_day(_aware(moment), tz))["orders"] += 1
+        _bucket(weeks, business_day(moment, tz))["orders"] += 1
     return list(weeks.values())
-
-
-def _aware(moment: Any) -> Any:
-    from laop.models import UTCDateTime
-
-    return UTCDateTime().process_result_value(moment, None)
 
 
 def _bucket(weeks: dict[date, dict[str, Any]], day: date) -> dict[str, Any]:

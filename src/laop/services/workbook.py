@@ -319,7 +319,7 @@ def _customers_sheet(
                     c.grade,
                     owners.get(c.owner_id),
                     _local(c.acquired_at, tz),
-                    _local(_aware(first), tz) if first else None,
+                    _local(first, tz),
                     _local(c.last_contact_at, tz),
                     c.due_on,
                     _local(c.awaiting_since, tz),
@@ -331,12 +331,6 @@ def _customers_sheet(
         step(len(chunk))
     _filter(sheet, len(CUSTOMER_COLUMNS), written)
     return written
-
-
-def _aware(moment: Any) -> Any:
-    from laop.models import UTCDateTime
-
-    return UTCDateTime().process_result_value(moment, None)
 
 
 def _messages_sheet(
