@@ -73,7 +73,8 @@ def _tour() -> None:
         counts = load_demo(session)
     console.print(
         f"[ok]Demo database ready[/ok]: {counts['users']} users, {counts['customers']} buyers, "
-        f"{counts['inquiries']} inquiries, {counts['messages']} messages.\n"
+        f"{counts['inquiries']} inquiries, {counts['messages']} messages, "
+        f"{counts.get('orders', 0)} orders.\n"
         f"[muted]Explore it with: export LAOP_DB={state.db}[/muted]\n"
     )
     with store(write=False) as session:
