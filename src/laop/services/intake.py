@@ -99,9 +99,9 @@ def find_candidates(
         ):
             note(customer_id, "domain", SCORE_DOMAIN, f"same e-mail domain {domain}")
     company = company_key(data.company or "")
-    contact = person_key(data.contact or "")
-    if company or len(contact.split()) >= 2:
-        _name_evidence(session, company, contact, note)
+    person = person_key(data.contact or "")
+    if company or len(person.split()) >= 2:
+        _name_evidence(session, company, person, note)
     if not evidence:
         return []
     customers = {
