@@ -122,31 +122,23 @@ def render_customer(view: dict[str, Any]) -> None:
 
 
 def render_candidates(rows: list[dict[str, Any]]) -> None:
-    """Ranked duplicate candidates."""
+    """Ranked duplicate candidates, with the evidence for each."""
     if not rows:
         console.print("[muted]No matching customers.[/muted]")
         return
-    table = Table(title="Possible matches 可能重复", title_justify="left")
-    for name in (
-        "#",
-        "ID",
-        "Score",
-        "Company 公司",
-        "Contact 联系人",
-        "Country",
-        "Grade",
-        "Owner",
-        "Why",
-    ):
-        table.add_column(name)
+    table = _compact(f"Possible matches 可能重复 ({len(rows)})")
+    names = ["#", "ID", "Score", "Buyer 客户", "Country", "Grade", "Owner", "Why"]
+    _columns(table, names, wide="Buyer 客户")
     for index, row in enumerate(rows, start=1):
         c = row["customer"]
+        buyer = Text(c["company"] or c["contact"] or "")
+        if c["company"] and c["contact"]:
+            buyer.append(f" · {c['contact']}", style="muted")
         table.add_row(
             str(index),
             f"[id]{c['id']}[/id]",
             f"{row['score']:.0f}",
-            Text(c["company"] or ""),
-            Text(c["contact"] or ""),
+            buyer,
             c["country"] or "",
             grade_cell(c["grade"]),
             c["owner"] or "",
@@ -184,7 +176,7 @@ def _columns(table: Table, names: list[str], *, wide: str, clipped: tuple[str, .
         elif name in clipped:
             table.add_column(name, max_width=12, no_wrap=True, overflow="ellipsis")
         else:
-            table.add_column(name, no_wrap=True)
+            table.add_column(name, no_wrap=name != "Why")
 
 
 def _compact(title: str, **style: Any) -> Table:
