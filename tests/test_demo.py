@@ -110,3 +110,19 @@ def test_demo_orders_activity_and_kpis(tmp_path):
     if any(calendar.is_working_day(d) for d in month_days(today.year, today.month) if d <= today):
         assert team["products_published"] > 0
         assert 0 < team["rfq_quotes"] < team["rfq_quota"]
+
+
+def test_synthetic_team_then_normal_work(cli):
+    out = cli("demo", "--customers", "60", "--messages", "400", "--users", "2")
+    assert out.exit_code == 0, out.stderr
+    assert "Synthetic database ready: 3 users, 60 buyers" in out.stdout
+    # Explicit ids in the bulk load must not collide with the next ones.
+    added = cli("--as", "manager", "customer", "add", "--company", "After Synthetic", "--json")
+    assert added.exit_code == 0, added.stderr
+    assert added.json()["id"] == 61
+    logged = cli("--as", "manager", "log", "61", "--direction", "in", "--channel", "tm", "--json")
+    assert logged.exit_code == 0, logged.stderr
+    due = cli("--as", "manager", "due", "--all", "--json").json()
+    assert any(row["customer_id"] == 61 and row["awaiting_reply"] for row in due)
+    again = cli("demo", "--customers", "10")
+    assert again.exit_code == 6 and "empty database" in again.stderr
