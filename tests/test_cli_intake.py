@@ -326,3 +326,11 @@ def test_default_database_lives_in_user_data_dir(tmp_path, monkeypatch):
     assert len(created) == 1
     assert created[0].stat().st_mode & 0o777 == 0o600
     assert created[0].parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_known_phone_can_turn_out_to_be_whatsapp(cli):
+    cli("customer", "add", "--company", "Lagos Lamps", "--phone", "+2348031234567")
+    out = cli("customer", "edit", "1", "--whatsapp", "+234 803 123 4567", "--json")
+    assert out.exit_code == 0, out.stderr
+    assert out.json()["phones"] == ["+2348031234567"]
+    assert out.json()["whatsapp"] == ["+2348031234567"]

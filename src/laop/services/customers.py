@@ -148,12 +148,13 @@ def add_customer(
 def _add_contacts(session: Session, customer: Customer, data: CleanCustomer) -> None:
     from laop.services.normalize import email_domain, is_free_mail
 
-    existing = {
-        (c.kind, c.value)
+    stored = {
+        (c.kind, c.value): c
         for c in session.exec(
             select(CustomerContact).where(CustomerContact.customer_id == customer.id)
         )
     }
+    existing = set(stored)
     position = len(existing)
     for email in data.emails:
         if ("email", email) in existing:
@@ -172,6 +173,11 @@ def _add_contacts(session: Session, customer: Customer, data: CleanCustomer) -> 
         position += 1
     for phone, whatsapp in data.phones:
         if ("phone", phone) in existing:
+            known = stored.get(("phone", phone))
+            if whatsapp and known is not None and not known.whatsapp:
+                # A number first given as a phone turns out to be on WhatsApp too.
+                known.whatsapp = True
+                session.add(known)
             continue
         session.add(
             CustomerContact(
