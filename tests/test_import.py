@@ -287,6 +287,8 @@ STORED = [
     dict(company="Global Lighting Supply", contact="John Smith", emails=["john@gls.com"]),
     dict(company="Acme Lighting Trading", contact="Maria Rossi", emails=["maria@acmetrading.it"]),
     dict(company="Pacific Lamps", phones=["+61 2 9123 4567"]),
+    dict(company="Star Trading 12 Ltd"),
+    dict(company="Star Trading 123 Ltd"),
 ]
 PROBES = [
     dict(emails=["hans@acme-lighting.de"]),
@@ -304,6 +306,11 @@ PROBES = [
     dict(contact="Hans Weber"),
     dict(company="Lighting"),
     dict(company="Bright Homes", contact="Sarah Jones"),
+    # Numbers must agree: a typo in a word still matches, another number never does.
+    dict(company="Star Trading 12"),
+    dict(company="Star Tradng 123 Co."),
+    dict(company="Star Trading 124"),
+    dict(company="Star Trading"),
 ]
 
 
@@ -339,6 +346,7 @@ def test_the_index_decides_like_find_candidates(session):
     # The probes cover every outcome: a match, a new buyer, and ambiguity.
     assert ("match", None) in decisions and ("match", 3) in decisions
     assert ("ambiguous", [1, 6]) in decisions
+    assert decisions[-4:-1] == [("match", 8), ("match", 9), ("match", None)]
 
 
 # ------------------------------------------------------------------ the sample sheets

@@ -529,6 +529,22 @@ def test_company_key_ignores_case_and_punctuation(name):
     assert company_key(f"{name} Co., Ltd.") == company_key(f"{name} co ltd")
 
 
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_ascii_text_takes_a_fast_path_to_the_same_words(text):
+    # ASCII skips Unicode normalisation and the per-character categories: it must fold
+    # and split exactly as the general rule (NFKC casefold; letters, digits and marks).
+    import unicodedata
+
+    from laop.services.normalize import _fold, _tokens
+
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    words = "".join(
+        ch if unicodedata.category(ch)[0] in "LNM" else " " for ch in folded
+    ).split()
+    assert _fold(text) == folded
+    assert _tokens(folded) == words
+
+
 # ------------------------------------------------------------------------ person_key
 
 

@@ -66,7 +66,7 @@ def test_due_and_awaiting_queries_use_indexes(filled):
 
     def work(session):
         owner = get_user(session, "sales01")
-        assert due_list(session, resolve_when(session, "today"), owner=owner)
+        assert due_list(session, resolve_when(session, "today"), owner=owner).rows
         open_clocks(session, owner=owner)
 
     plans = plans_of(filled, work)

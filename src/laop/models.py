@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from pydantic import ConfigDict
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -95,7 +96,13 @@ def as_decimal(value: Any) -> Decimal:
     return Decimal(0) if value is None else Decimal(value)
 
 
-class User(SQLModel, table=True):
+class _Lazy(SQLModel):
+    # Pydantic builds a model's validators when first used rather than at import:
+    # most commands never validate a table row, and start-up is a hot path.
+    model_config = ConfigDict(defer_build=True)  # type: ignore[assignment]
+
+
+class User(_Lazy, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True, unique=True, max_length=80)
     role: str = Field(default="sales", max_length=16)
@@ -104,7 +111,7 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class CustomerBase(SQLModel):
+class CustomerBase(_Lazy):
     company: str | None = Field(default=None, max_length=300)
     contact: str | None = Field(default=None, max_length=200)
     country: str | None = Field(default=None, max_length=2, index=True)
@@ -147,7 +154,7 @@ class Customer(CustomerBase, table=True):
     due_on: date | None = None
 
 
-class CustomerContact(SQLModel, table=True):
+class CustomerContact(_Lazy, table=True):
     """One e-mail address or phone number of a buyer, normalised for exact lookup."""
 
     __tablename__ = "customer_contact"
@@ -167,7 +174,7 @@ class CustomerContact(SQLModel, table=True):
     position: int = 0
 
 
-class CustomerProduct(SQLModel, table=True):
+class CustomerProduct(_Lazy, table=True):
     __tablename__ = "customer_product"
     __table_args__ = (UniqueConstraint("customer_id", "product"),)
 
@@ -177,7 +184,7 @@ class CustomerProduct(SQLModel, table=True):
     position: int = 0
 
 
-class GradeChange(SQLModel, table=True):
+class GradeChange(_Lazy, table=True):
     __tablename__ = "grade_change"
     __table_args__ = (Index("ix_grade_change_customer_at", "customer_id", "at"),)
 
@@ -190,7 +197,7 @@ class GradeChange(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class CustomerEvent(SQLModel, table=True):
+class CustomerEvent(_Lazy, table=True):
     """The buyer's history of edits that are not messages: merges, owner changes."""
 
     __tablename__ = "customer_event"
@@ -204,7 +211,7 @@ class CustomerEvent(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class Message(SQLModel, table=True):
+class Message(_Lazy, table=True):
     """One contact with a buyer, in either direction (DOMAIN §2)."""
 
     __table_args__ = (
@@ -228,7 +235,7 @@ class Message(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class Inquiry(SQLModel, table=True):
+class Inquiry(_Lazy, table=True):
     """An opportunity (询盘/商机) opened by a buyer's message."""
 
     __table_args__ = (
@@ -248,7 +255,7 @@ class Inquiry(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class ReplyClock(SQLModel, table=True):
+class ReplyClock(_Lazy, table=True):
     """One wait for our reply (DOMAIN §5), derived from the message log.
 
     Rebuilt for a buyer whenever its log changes (services/replies.py); stored so that
@@ -278,7 +285,7 @@ class ReplyClock(SQLModel, table=True):
     same_day: bool | None = None
 
 
-class Order(SQLModel, table=True):
+class Order(_Lazy, table=True):
     """A sample (样品单) or regular order; amounts are exact decimals."""
 
     __tablename__ = "customer_order"  # ORDER is an SQL keyword
@@ -302,7 +309,7 @@ class Order(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class ActivityCount(SQLModel, table=True):
+class ActivityCount(_Lazy, table=True):
     """Products published, RFQ quotes, visitor-marketing sends or online hours, per user per day."""
 
     __tablename__ = "activity_count"
@@ -319,7 +326,7 @@ class ActivityCount(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class MonthlyTarget(SQLModel, table=True):
+class MonthlyTarget(_Lazy, table=True):
     """A month's publishing target or RFQ bonus quota (company-wide)."""
 
     __tablename__ = "monthly_target"
@@ -330,7 +337,7 @@ class MonthlyTarget(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class Setting(SQLModel, table=True):
+class Setting(_Lazy, table=True):
     key: str = Field(primary_key=True, max_length=80)
     value: str = Field(max_length=2000)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

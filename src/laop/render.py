@@ -197,29 +197,29 @@ def _more(shown: int, total: int) -> None:
         )
 
 
-def render_due(rows: list[dict[str, Any]], *, as_of: str, limit: int | None = None) -> None:
-    """The morning list: awaiting our reply, then follow-ups by urgency.
+def render_due(found: Any, *, as_of: str) -> None:
+    """The morning list (a services.due.DueList): awaiting our reply, then follow-ups.
 
-    ``limit`` caps each section: the most urgent come first, so nothing urgent hides.
+    Each section shows its most urgent rows first, so nothing urgent hides below a cut.
     """
-    if not rows:
+    if not found.awaiting and not found.follow_up:
         console.print(f"[ok]Nothing due as of {as_of}.[/ok]")
         return
+    rows = found.rows
     several_owners = len({r["owner"] for r in rows}) > 1
-    all_waiting = [r for r in rows if r["awaiting_reply"]]
-    all_follow = [r for r in rows if not r["awaiting_reply"]]
-    waiting, follow = all_waiting[:limit], all_follow[:limit]
+    waiting = [r for r in rows if r["awaiting_reply"]]
+    follow = [r for r in rows if not r["awaiting_reply"]]
     if waiting:
-        table = _compact(f"Awaiting our reply 待回复 ({len(all_waiting)})", title_style="awaiting")
+        table = _compact(f"Awaiting our reply 待回复 ({found.awaiting})", title_style="awaiting")
         names = ["ID", "Buyer 客户", "Grade", "Owner", "Since", "Reply via", "Product 产品"]
         if not several_owners:
             names.remove("Owner")
         _columns(table, names, wide="Buyer 客户", clipped=("Product 产品",))
         for r in waiting:
             cells = [
-                f"[id]{r['customer_id']}[/id]",
+                Text(str(r["customer_id"]), style="id"),
                 Text(r["company"] or r["contact"] or ""),
-                grade_cell(r["grade"]),
+                _grade_text(r["grade"]),
                 r["owner"] or "",
                 _short(r["awaiting_since"])[5:],
                 r["suggested_channel"],
@@ -229,11 +229,11 @@ def render_due(rows: list[dict[str, Any]], *, as_of: str, limit: int | None = No
                 del cells[3]
             table.add_row(*cells)
         console.print(table)
-        _more(len(waiting), len(all_waiting))
+        _more(len(waiting), found.awaiting)
     if follow:
         if waiting:
             console.print()
-        table = _compact(f"Follow up 待跟进 as of {as_of} ({len(all_follow)})")
+        table = _compact(f"Follow up 待跟进 as of {as_of} ({found.follow_up})")
         names = ["ID", "Buyer 客户", "Grade", "Owner", "Due", "Last out", "Via", "Product 产品"]
         if not several_owners:
             names.remove("Owner")
@@ -241,13 +241,13 @@ def render_due(rows: list[dict[str, Any]], *, as_of: str, limit: int | None = No
         for r in follow:
             late = r["days_overdue"]
             if late > 0:
-                due_cell = f"[overdue]{late}d late[/overdue]"
+                due_cell = Text(f"{late}d late", style="overdue")
             else:
-                due_cell = "today" if late == 0 else f"in {-late}d"
+                due_cell = Text("today" if late == 0 else f"in {-late}d")
             cells = [
-                f"[id]{r['customer_id']}[/id]",
+                Text(str(r["customer_id"]), style="id"),
                 Text(r["company"] or r["contact"] or ""),
-                grade_cell(r["grade"]) if r["grade"] else "[grade.none]grade![/]",
+                _grade_text(r["grade"]) if r["grade"] else Text("grade!", style="grade.none"),
                 r["owner"] or "",
                 due_cell,
                 (r["last_out_at"] or "")[5:10] or "–",
@@ -258,7 +258,12 @@ def render_due(rows: list[dict[str, Any]], *, as_of: str, limit: int | None = No
                 del cells[3]
             table.add_row(*cells)
         console.print(table)
-        _more(len(follow), len(all_follow))
+        _more(len(follow), found.follow_up)
+
+
+def _grade_text(grade: str | None) -> Text:
+    # A styled Text skips markup parsing, which long lists feel.
+    return Text(grade, style=f"grade.{grade}") if grade else Text("–", style="grade.none")
 
 
 def _rate(value: float | None) -> str:

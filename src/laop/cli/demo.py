@@ -79,7 +79,10 @@ def _tour() -> None:
     )
     with store(write=False) as session:
         console.rule("laop due today --all   (who to contact today 今日待办)")
-        render_due(due_list(session, resolve_when(session, "today"), owner=None), as_of="today")
+        render_due(
+            due_list(session, resolve_when(session, "today"), owner=None, limit=40),
+            as_of="today",
+        )
         console.rule('laop customer find "Mueller Lichttechnik"   (look a buyer up first)')
         lookup = CustomerInput(company="Mueller Lichttechnik", emails=["einkauf@mueller-licht.de"])
         candidates = find_candidates(session, lookup.cleaned())

@@ -125,12 +125,11 @@ def due(
 
     with store(write=False) as session:
         query = resolve_when(session, when)
-        rows = due_list(
+        found = due_list(
             session,
             query,
             owner=visible_owner(session, owner=owner, everyone=everyone),
             grade=grade,
+            limit=None if as_json else (limit or None),
         )
-    emit_json(rows) if as_json else render_due(
-        rows, as_of=query.as_of.isoformat(), limit=limit or None
-    )
+    emit_json(found.rows) if as_json else render_due(found, as_of=query.as_of.isoformat())

@@ -16,6 +16,10 @@ fuzzy threshold (similarity ≥ 88), found without scanning them all:
 - names that contain enough of the row's words to cover 11/14 of the row's name,
   a word within one typo of a row's word counting as that word ("Acmee" / "Acme").
 
+Names carrying other numbers than the row's are left out before scoring (they score 0:
+"Star Trading 12" is not "Star Trading 123"), and a word of digits is only found as
+itself, never one typo away.
+
 When an e-mail or phone already gives one strong match, only a buyer of the same name
 with a similar contact (92 + 4) could still change the decision, so only same-name
 buyers are looked for; with two strong matches the row is ambiguous whatever else.
@@ -48,7 +52,7 @@ from laop.services.intake import (
     Candidate,
     pick_match,
 )
-from laop.services.normalize import email_domain, is_free_mail, name_similarity
+from laop.services.normalize import email_domain, is_free_mail, name_numbers, name_similarity
 
 __all__ = ["BuyerIndex", "BuyerRef", "ambiguous_reason"]
 
@@ -111,6 +115,11 @@ class BuyerIndex:
         self._by_condensed: dict[str, Ids] = {}
         self._by_cover: dict[str, Ids] = {}  # sorted words joined by a space
         self._by_word: dict[str, int | set[int]] = {}
+        # The numbers of the names that have some (name_numbers), and the names
+        # with none: a row with numbers can only match one of these.
+        self._numbers: dict[int, str] = {}
+        self._by_numbers: dict[str, Ids] = {}
+        self._plain: set[int] = set()
         # One-deletion variants of every word (by hash), to find a word again despite a
         # typo (SymSpell's trick); a hash collision only adds a candidate to score.
         self._typos: dict[int, str | tuple[str, ...]] = {}
@@ -151,13 +160,19 @@ class BuyerIndex:
         words = sorted(set(company_key.split()))
         _file(self._by_key, company_key, customer_id)
         _file(self._by_condensed, "".join(company_key.split()), customer_id)
+        numbers = name_numbers(company_key)
+        if numbers:
+            self._numbers[customer_id] = numbers
+            _file(self._by_numbers, numbers, customer_id)
+        else:
+            self._plain.add(customer_id)
         for cover in _covers(words):
             _file(self._by_cover, cover, customer_id)
         for word in words:
             known = self._by_word.get(word)
             if known is None:
                 self._by_word[word] = customer_id
-                if len(word) >= TYPO_MIN_LENGTH - 1:
+                if len(word) >= TYPO_MIN_LENGTH - 1 and not word.isdigit():
                     for variant in _deletions(word):
                         self._file_typo(hash(variant), word)
             elif isinstance(known, int):
@@ -188,6 +203,45 @@ class BuyerIndex:
                 found.add(known)
             else:
                 found |= known
+        return found
+
+    def _count(self, words: list[str]) -> int:
+        """How many buyers _holders(words) would give, at most (nothing is built)."""
+        total = 0
+        for word in words:
+            known = self._by_word[word]
+            total += 1 if isinstance(known, int) else len(known)
+        return total
+
+    def _holding(self, ids: set[int], words: list[str]) -> set[int]:
+        """Those of ``ids`` whose name has one of ``words``."""
+        tables = [self._by_word[word] for word in words]
+        return {
+            cid
+            for cid in ids
+            if any(cid == t if isinstance(t, int) else cid in t for t in tables)
+        }
+
+    def _sharing(self, groups: list[list[str]], numbers: str) -> set[int]:
+        """Buyers whose name has a word of every group (and no other numbers).
+
+        Starts from the smallest group (or the buyers with the row's numbers or none,
+        when fewer) and filters by membership, so a word that thousands of names share
+        costs lookups for the few candidates left, not a copy of its thousands.
+        """
+        ranked = sorted(groups, key=self._count)
+        if numbers:
+            same = _ids(self._by_numbers, numbers)
+            if len(same) + len(self._plain) < self._count(ranked[0]):
+                found = self._plain.union(same)
+                for group in ranked:
+                    found = self._holding(found, group)
+                return found
+        found = set(self._holders(ranked[0]))
+        for group in ranked[1:]:
+            if not found:
+                break
+            found = self._holding(found, group)
         return found
 
     # ------------------------------------------------------------------ lookup
@@ -287,26 +341,23 @@ class BuyerIndex:
             ids.update(_ids(self._by_cover, " ".join(words)))
         # Stored names holding all the row's words, or (``similar``) enough of them,
         # a word one typo away counting as the word.
+        numbers = name_numbers(key)
         covers = _covers(words) if similar else [" ".join(words)]
         for cover in covers:
             groups = [self._similar(w) if similar else self._exact(w) for w in cover.split()]
-            if not all(groups):
-                continue
-            held = sorted((self._holders(group) for group in groups), key=len)
-            found = held[0]
-            for other in held[1:]:
-                found = found & other
-                if not found:
-                    break
-            ids.update(found)
+            if all(groups):
+                ids.update(self._sharing(groups, numbers))
+        if numbers:
+            known = self._numbers
+            return {cid for cid in ids if known.get(cid, numbers) == numbers}
         return ids
 
     def _exact(self, word: str) -> list[str]:
         return [word] if word in self._by_word else []
 
     def _similar(self, word: str) -> list[str]:
-        """The stored words equal to ``word`` or one typo from it."""
-        if len(word) < TYPO_MIN_LENGTH:
+        """The stored words equal to ``word`` or one typo from it (digits: only itself)."""
+        if len(word) < TYPO_MIN_LENGTH or word.isdigit():
             return [word] if word in self._by_word else []
         similar = {word} if word in self._by_word else set()
         for variant in _deletions(word):

@@ -40,7 +40,7 @@ def build_digest(
         row["breaches_soon"] = not row["breached"] and row["hours_left"] <= warn_hours
     follow = [
         row
-        for row in due_list(session, DueQuery(as_of=day, reference=day), owner=user)
+        for row in due_list(session, DueQuery(as_of=day, reference=day), owner=user).rows
         if not row["awaiting_reply"]
     ]
     quota = quota_status(session, on=on)

@@ -23,7 +23,7 @@ from laop.models import Customer, Inquiry, User
 from laop.services.cadence import OPEN_INQUIRY_STATUSES
 from laop.services.clock import business_day, business_tz, day_bounds, iso_local, parse_date, today
 
-__all__ = ["GRADE_WEIGHT", "DueQuery", "due_list", "resolve_when", "suggested_channel"]
+__all__ = ["GRADE_WEIGHT", "DueList", "DueQuery", "due_list", "resolve_when", "suggested_channel"]
 
 GRADE_WEIGHT: dict[str | None, int] = {"A": 4, "B": 3, "C": 2, "D": 1, None: 3}
 
@@ -92,14 +92,32 @@ def suggested_channel(*, grade: str | None, awaiting: bool, last_in_channel: str
     return last_in_channel or "email"
 
 
+@dataclass
+class DueList:
+    """The due list in order: awaiting our reply, then follow-ups by urgency.
+
+    ``rows`` holds every row, or with a ``limit`` only the first of each section;
+    the totals count them all.
+    """
+
+    rows: list[dict[str, Any]]
+    awaiting: int
+    follow_up: int
+
+
 def due_list(
     session: Session,
     query: DueQuery,
     *,
     owner: User | None,
     grade: str | None = None,
-) -> list[dict[str, Any]]:
-    """Awaiting and due buyers for ``owner`` (None: everyone), most urgent first."""
+    limit: int | None = None,
+) -> DueList:
+    """Awaiting and due buyers for ``owner`` (None: everyone), most urgent first.
+
+    Rows are ordered on a key computed from the raw columns; only the rows returned
+    (the first ``limit`` of each section, or all) are formatted.
+    """
     tz = business_tz(session)
     _start, as_of_end = day_bounds(query.as_of, tz)
     awaiting = and_(
@@ -112,25 +130,48 @@ def due_list(
         conditions.append(Customer.owner_id == owner.id)
     if grade:
         conditions.append(Customer.grade == parse_enum(Grade, grade, what="grade").value)
-    customers = session.exec(select(*DUE_COLUMNS).where(*conditions)).all()
-    products = _open_inquiry_products(session, conditions)
+    waiting: list[tuple[Any, ...]] = []
+    follow: list[tuple[Any, ...]] = []
+    reference, weights = query.reference, GRADE_WEIGHT
+    for c in session.exec(select(*DUE_COLUMNS).where(*conditions)):
+        # Awaiting as of the day: the clock opened before the day's end (business time).
+        if c.awaiting_since is not None and c.awaiting_since < as_of_end:
+            waiting.append((c.awaiting_since, c.id, c))
+            continue
+        overdue = (reference - c.due_on).days
+        if query.overdue_only and overdue <= 0:
+            continue
+        urgency = (max(overdue, -1) + 1) * weights[c.grade]
+        follow.append((-urgency, c.due_on, c.id, c))
+    waiting.sort(key=_first_three)
+    follow.sort(key=_first_three)
+    shown = [r[-1] for r in waiting[:limit]] + [r[-1] for r in follow[:limit]]
+    products = _open_inquiry_products(session, conditions, [c.id for c in shown], limit)
     owners = {u.id: u.name for u in session.exec(select(User))}
     rows = [
-        _row(c, query, tz=tz, owner=owners.get(c.owner_id), product=products.get(c.id))
-        for c in customers
+        _row(
+            c,
+            query,
+            tz=tz,
+            as_of_end=as_of_end,
+            owner=owners.get(c.owner_id),
+            product=products.get(c.id),
+        )
+        for c in shown
     ]
-    if query.overdue_only:
-        rows = [r for r in rows if r["awaiting_reply"] or r["days_overdue"] > 0]
-    rows.sort(key=_order)
-    return rows
+    return DueList(rows, awaiting=len(waiting), follow_up=len(follow))
+
+
+def _first_three(item: tuple[Any, ...]) -> tuple[Any, ...]:
+    return item[:3]
 
 
 def _row(
-    c: Any, query: DueQuery, *, tz: Any, owner: str | None, product: str | None
+    c: Any, query: DueQuery, *, tz: Any, as_of_end: Any, owner: str | None, product: str | None
 ) -> dict[str, Any]:
-    awaiting = c.awaiting_since is not None and business_day(c.awaiting_since, tz) <= query.as_of
+    awaiting = c.awaiting_since is not None and c.awaiting_since < as_of_end
     if awaiting:
-        overdue = (query.reference - business_day(c.awaiting_since, tz)).days  # type: ignore[arg-type]
+        overdue = (query.reference - business_day(c.awaiting_since, tz)).days
     else:
         overdue = (query.reference - c.due_on).days  # type: ignore[operator]
     return {
@@ -155,27 +196,28 @@ def _row(
     }
 
 
-def _order(row: dict[str, Any]) -> tuple[Any, ...]:
-    if row["awaiting_reply"]:
-        return (0, row["awaiting_since"], 0, row["customer_id"])
-    return (1, -row["urgency"], row["due_on"], row["customer_id"])
-
-
-def _open_inquiry_products(session: Session, conditions: list[Any]) -> dict[int, str]:
+def _open_inquiry_products(
+    session: Session, conditions: list[Any], ids: list[int], limit: int | None
+) -> dict[int, str]:
     """The product of the newest open inquiry that names one, for the listed buyers.
 
-    One join on the same conditions as the list, rather than a query per page of ids.
+    A page of the list asks for its own ids; the whole list joins on the list's
+    conditions (one query either way, never one per buyer).
     """
+    statement = select(Inquiry.customer_id, Inquiry.product, Inquiry.received_at).where(
+        Inquiry.status.in_(OPEN_INQUIRY_STATUSES),  # type: ignore[attr-defined]
+        Inquiry.product.is_not(None),  # type: ignore[union-attr]
+    )
+    if limit is not None:
+        if not ids:
+            return {}
+        statement = statement.where(Inquiry.customer_id.in_(ids))  # type: ignore[attr-defined]
+    else:
+        statement = statement.join(Customer, Customer.id == Inquiry.customer_id).where(*conditions)
     products: dict[int, str] = {}
-    for customer_id, product in session.exec(
-        select(Inquiry.customer_id, Inquiry.product)
-        .join(Customer, Customer.id == Inquiry.customer_id)
-        .where(
-            *conditions,
-            Inquiry.status.in_(OPEN_INQUIRY_STATUSES),  # type: ignore[attr-defined]
-            Inquiry.product.is_not(None),  # type: ignore[union-attr]
-        )
-        .order_by(Inquiry.received_at)  # type: ignore[arg-type]
-    ):
-        products[customer_id] = product  # the newest wins
+    newest: dict[int, Any] = {}
+    for customer_id, product, received_at in session.exec(statement):
+        if customer_id not in newest or received_at >= newest[customer_id]:
+            newest[customer_id] = received_at
+            products[customer_id] = product
     return products

@@ -124,11 +124,15 @@ def find_candidates(
 def _name_evidence(session: Session, company: str, contact: str, note: Any) -> None:
     from rapidfuzz import fuzz, process
 
-    from laop.services.normalize import name_similarity
+    from laop.services.normalize import name_numbers, name_similarity
 
     rows = session.exec(select(Customer.id, Customer.company_key, Customer.contact_key)).all()
     if company:
         choices = {cid: key for cid, key, _ in rows if key}
+        numbers = name_numbers(company)
+        if numbers:
+            # Names with other numbers score 0: keep them out of the 20 best.
+            choices = {cid: k for cid, k in choices.items() if name_numbers(k) in ("", numbers)}
         # rapidfuzz ranks every stored name at C speed; the few best are re-scored.
         for _key, _score, cid in process.extract(
             company, choices, scorer=fuzz.token_sort_ratio, limit=20, score_cutoff=60

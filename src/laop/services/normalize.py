@@ -74,6 +74,7 @@ __all__ = [
     "country_name",
     "email_domain",
     "is_free_mail",
+    "name_numbers",
     "name_similarity",
     "normalize_country",
     "normalize_email",
@@ -625,8 +626,16 @@ def region_of(code: str | None) -> Region:
 
 def _fold(text: str) -> str:
     # casefold's output is not always NFKC (it can leave decomposed letters), so
-    # normalise again; the keys must be stable when computed from a key.
+    # normalise again; the keys must be stable when computed from a key. ASCII text
+    # is already NFKC and casefolds to its lower case.
+    if text.isascii():
+        return text.lower()
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+
+
+# In ASCII text the letters and digits are exactly [A-Za-z0-9]; every other
+# character (space, punctuation, symbols) separates words.
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
 
 
 def _tokens(text: str) -> list[str]:
@@ -635,6 +644,8 @@ def _tokens(text: str) -> list[str]:
     Marks are kept because Devanagari, Thai and Arabic words need their vowel signs;
     CJK ideographs are letters, so they survive as words too.
     """
+    if text.isascii():
+        return _ASCII_WORD.findall(text)
     chars = [ch if unicodedata.category(ch)[0] in "LNM" else " " for ch in text]
     return "".join(chars).split()
 
@@ -717,6 +728,9 @@ _CJK_PREFIXES = ("株式会社", "有限会社", "合同会社", "주식회사",
 # with the punctuation, so they are spelled out before tokenising.
 _CJK_ABBREVIATIONS = {"(株)": " 株式会社 ", "(有)": " 有限会社 ", "(주)": " 주식회사 "}
 _LONGEST_PHRASE = max(len(p) for p in _LEGAL_SUFFIXES | _LEGAL_PREFIXES)
+# A name can only end in a legal form if its last word ends one (and so on).
+_SUFFIX_ENDS = frozenset(phrase[-1] for phrase in _LEGAL_SUFFIXES)
+_PREFIX_STARTS = frozenset(phrase[0] for phrase in _LEGAL_PREFIXES)
 
 
 def _strip_legal_forms(tokens: list[str]) -> list[str]:
@@ -730,13 +744,16 @@ def _strip_legal_forms(tokens: list[str]) -> list[str]:
 
 
 def _strip_one_legal_form(tokens: list[str]) -> list[str]:
-    # Longest phrase first, so "sa de cv" goes as one form rather than leaving "sa de".
-    for size in range(min(_LONGEST_PHRASE, len(tokens)), 0, -1):
-        if tuple(tokens[-size:]) in _LEGAL_SUFFIXES:
-            return tokens[:-size]
-        if tuple(tokens[:size]) in _LEGAL_PREFIXES:
-            return tokens[size:]
     first, last = tokens[0], tokens[-1]
+    if last in _SUFFIX_ENDS or first in _PREFIX_STARTS:
+        # Longest phrase first, so "sa de cv" goes as one form rather than "sa de".
+        for size in range(min(_LONGEST_PHRASE, len(tokens)), 0, -1):
+            if tuple(tokens[-size:]) in _LEGAL_SUFFIXES:
+                return tokens[:-size]
+            if tuple(tokens[:size]) in _LEGAL_PREFIXES:
+                return tokens[size:]
+    if first.isascii() and last.isascii():
+        return tokens  # the CJK forms below are not ASCII
     for suffix in _CJK_SUFFIXES:
         if last.endswith(suffix):
             return [t for t in [*tokens[:-1], last[: -len(suffix)]] if t]
@@ -748,8 +765,9 @@ def _strip_one_legal_form(tokens: list[str]) -> list[str]:
 
 def _company_key_once(name: str) -> str:
     text = _fold(name).replace("&", " and ")
-    for abbreviation, spelled in _CJK_ABBREVIATIONS.items():
-        text = text.replace(abbreviation, spelled)
+    if not text.isascii():
+        for abbreviation, spelled in _CJK_ABBREVIATIONS.items():
+            text = text.replace(abbreviation, spelled)
     tokens = _join_initials(_tokens(text))
     return " ".join(_strip_legal_forms(tokens))
 
@@ -823,6 +841,16 @@ def _substantial(key: str) -> bool:
 _NUMBER = re.compile(r"\d+")
 
 
+def name_numbers(key: str) -> str:
+    """The numbers in a name, sorted ("plant 2 line 10" → "10 2"); "" when none.
+
+    Two names whose numbers both exist and differ never match (name_similarity 0),
+    which lets a lookup skip them before scoring.
+    """
+    found = _NUMBER.findall(key)
+    return " ".join(sorted(found)) if found else ""
+
+
 def name_similarity(a: str, b: str) -> float:
     """Score two normalised keys (company_key/person_key output) from 0 to 100.
 
@@ -840,8 +868,8 @@ def name_similarity(a: str, b: str) -> float:
     """
     if not a.strip() or not b.strip():
         return 0.0
-    numbers_a, numbers_b = _NUMBER.findall(a), _NUMBER.findall(b)
-    if numbers_a and numbers_b and sorted(numbers_a) != sorted(numbers_b):
+    numbers_a, numbers_b = name_numbers(a), name_numbers(b)
+    if numbers_a and numbers_b and numbers_a != numbers_b:
         return 0.0
     score = fuzz.token_sort_ratio(a, b)
     if _substantial(a) and _substantial(b):
