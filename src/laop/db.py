@@ -33,7 +33,6 @@ SCHEMA_HEAD = SCHEMA_REVISIONS[-1]
 
 BUSY_TIMEOUT_MS = 15_000
 CACHE_KIB = 64 * 1024  # page cache per connection, at most
-MMAP_BYTES = 1 << 30  # memory-mapped reads of the first GiB of the file
 
 
 def default_database_path() -> Path:
@@ -77,11 +76,9 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-un
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA foreign_keys = ON")
     # SQLite's default page cache (2 MB) is far smaller than what a report over
-    # 100,000 buyers touches, and each command is a fresh process: a larger cache and
-    # memory-mapped reads (no read() call and copy per page) make scans cheap. The
-    # cache only grows as pages are used.
+    # 100,000 buyers touches: queries that revisit pages read them again and again.
+    # The cache only grows as pages are used.
     cursor.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-    cursor.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
     cursor.close()
 
 
