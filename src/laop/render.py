@@ -4,9 +4,11 @@ Imported only by commands that draw tables, so that scripts asking for --json ne
 pay for Rich.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
 from rich import box
+from rich.cells import cell_len, set_cell_size
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
@@ -197,6 +199,69 @@ def _more(shown: int, total: int) -> None:
         )
 
 
+@dataclass(frozen=True)
+class Col:
+    """A column of a listing: its header, and how its cells may be cut to fit."""
+
+    header: str
+    max_width: int | None = None  # longer cells end in "…"
+    min_width: int | None = None  # flexible: gives up width down to this on a narrow screen
+
+
+Cell = str | tuple[str, str]  # text, or (text, style)
+
+
+def render_listing(title: Text, columns: list[Col], rows: list[list[Cell]]) -> None:
+    """Rows in aligned columns under a bold header, one screen line per row.
+
+    Long lists (the due list runs many times a day) are drawn as styled lines rather
+    than a Rich Table, which measures and wraps every cell: a tenth of the time.
+    Widths count East Asian characters as two cells; a cell too long for its column
+    is cut with "…".
+    """
+    texts = [[c if isinstance(c, str) else c[0] for c in row] for row in rows]
+    widths = []
+    for index, column in enumerate(columns):
+        width = max([cell_len(column.header), *(cell_len(row[index]) for row in texts)])
+        widths.append(min(width, column.max_width) if column.max_width else width)
+    # Too wide for the screen: the flexible columns give up width, rightmost first.
+    excess = sum(widths) + GAP * (len(widths) - 1) - console.width
+    for index in reversed(range(len(columns))):
+        least = columns[index].min_width
+        if excess > 0 and least is not None:
+            given = min(max(widths[index] - least, 0), excess)
+            widths[index] -= given
+            excess -= given
+    out = Text()
+    out.append_text(title)
+    out.append("\n")
+    _line(out, [Col(c.header) for c in columns], [c.header for c in columns], widths, "bold")
+    out.append("─" * (sum(widths) + GAP * (len(widths) - 1)) + "\n", style="muted")
+    for row in rows:
+        _line(out, columns, row, widths, None)
+    console.print(out, end="", no_wrap=True, overflow="crop")
+
+
+GAP = 2  # spaces between columns
+
+
+def _line(
+    out: Text, columns: list[Col], row: list[Cell], widths: list[int], style: str | None
+) -> None:
+    last = len(row) - 1
+    for index, cell in enumerate(row):
+        text, cell_style = (cell, style) if isinstance(cell, str) else cell
+        width = widths[index]
+        size = cell_len(text)
+        if size > width:
+            text = set_cell_size(text, width - 1) + "…"
+            size = width
+        out.append(text, style=cell_style)
+        if index < last:
+            out.append(" " * (width - size + GAP))
+    out.append("\n")
+
+
 def render_due(found: Any, *, as_of: str) -> None:
     """The morning list (a services.due.DueList): awaiting our reply, then follow-ups.
 
@@ -209,61 +274,75 @@ def render_due(found: Any, *, as_of: str) -> None:
     several_owners = len({r["owner"] for r in rows}) > 1
     waiting = [r for r in rows if r["awaiting_reply"]]
     follow = [r for r in rows if not r["awaiting_reply"]]
+    owner = [Col("Owner")] if several_owners else []
     if waiting:
-        table = _compact(f"Awaiting our reply 待回复 ({found.awaiting})", title_style="awaiting")
-        names = ["ID", "Buyer 客户", "Grade", "Owner", "Since", "Reply via", "Product 产品"]
-        if not several_owners:
-            names.remove("Owner")
-        _columns(table, names, wide="Buyer 客户", clipped=("Product 产品",))
-        for r in waiting:
-            cells = [
-                Text(str(r["customer_id"]), style="id"),
-                Text(r["company"] or r["contact"] or ""),
-                _grade_text(r["grade"]),
-                r["owner"] or "",
+        lines = [
+            [
+                (str(r["customer_id"]), "id"),
+                r["company"] or r["contact"] or "",
+                _grade_cell(r["grade"]),
+                *([r["owner"] or ""] if several_owners else []),
                 _short(r["awaiting_since"])[5:],
                 r["suggested_channel"],
-                Text(r["open_inquiry_product"] or ""),
+                r["open_inquiry_product"] or "",
             ]
-            if not several_owners:
-                del cells[3]
-            table.add_row(*cells)
-        console.print(table)
+            for r in waiting
+        ]
+        render_listing(
+            Text(f"Awaiting our reply 待回复 ({found.awaiting})", style="awaiting"),
+            [
+                Col("ID"),
+                Col("Buyer 客户", max_width=40, min_width=14),
+                Col("Grade"),
+                *owner,
+                Col("Since"),
+                Col("Reply via"),
+                Col("Product 产品", max_width=16, min_width=12),
+            ],
+            lines,
+        )
         _more(len(waiting), found.awaiting)
     if follow:
         if waiting:
             console.print()
-        table = _compact(f"Follow up 待跟进 as of {as_of} ({found.follow_up})")
-        names = ["ID", "Buyer 客户", "Grade", "Owner", "Due", "Last out", "Via", "Product 产品"]
-        if not several_owners:
-            names.remove("Owner")
-        _columns(table, names, wide="Buyer 客户", clipped=("Product 产品",))
+        lines = []
         for r in follow:
             late = r["days_overdue"]
             if late > 0:
-                due_cell = Text(f"{late}d late", style="overdue")
+                due_cell: Cell = (f"{late}d late", "overdue")
             else:
-                due_cell = Text("today" if late == 0 else f"in {-late}d")
-            cells = [
-                Text(str(r["customer_id"]), style="id"),
-                Text(r["company"] or r["contact"] or ""),
-                _grade_text(r["grade"]) if r["grade"] else Text("grade!", style="grade.none"),
-                r["owner"] or "",
-                due_cell,
-                (r["last_out_at"] or "")[5:10] or "–",
-                r["suggested_channel"],
-                Text(r["open_inquiry_product"] or ""),
-            ]
-            if not several_owners:
-                del cells[3]
-            table.add_row(*cells)
-        console.print(table)
+                due_cell = "today" if late == 0 else f"in {-late}d"
+            lines.append(
+                [
+                    (str(r["customer_id"]), "id"),
+                    r["company"] or r["contact"] or "",
+                    _grade_cell(r["grade"]) if r["grade"] else ("grade!", "grade.none"),
+                    *([r["owner"] or ""] if several_owners else []),
+                    due_cell,
+                    (r["last_out_at"] or "")[5:10] or "–",
+                    r["suggested_channel"],
+                    r["open_inquiry_product"] or "",
+                ]
+            )
+        render_listing(
+            Text(f"Follow up 待跟进 as of {as_of} ({found.follow_up})"),
+            [
+                Col("ID"),
+                Col("Buyer 客户", max_width=40, min_width=14),
+                Col("Grade"),
+                *owner,
+                Col("Due"),
+                Col("Last out"),
+                Col("Via"),
+                Col("Product 产品", max_width=16, min_width=12),
+            ],
+            lines,
+        )
         _more(len(follow), found.follow_up)
 
 
-def _grade_text(grade: str | None) -> Text:
-    # A styled Text skips markup parsing, which long lists feel.
-    return Text(grade, style=f"grade.{grade}") if grade else Text("–", style="grade.none")
+def _grade_cell(grade: str | None) -> Cell:
+    return (grade, f"grade.{grade}") if grade else ("–", "grade.none")
 
 
 def _rate(value: float | None) -> str:
