@@ -109,3 +109,38 @@ def test_python_dash_m_runs():
         [sys.executable, "-m", "laop", "--version"], capture_output=True, text=True, check=True
     )
     assert result.stdout.startswith("laop ")
+
+
+@pytest.mark.parametrize(
+    ("stored", "instant"),
+    [
+        ("2026-10-05 10:00:00.123456", "2026-10-05T10:00:00.123456+00:00"),
+        ("2026-10-05 10:00:00", "2026-10-05T10:00:00+00:00"),
+        ("2026-10-05T10:00:00", "2026-10-05T10:00:00+00:00"),
+        ("2026-10-05 18:00:00+08:00", "2026-10-05T10:00:00+00:00"),  # another tool's text
+    ],
+)
+def test_instants_read_back_aware_in_utc(engine, stored, instant):
+    # Every engine gives back the same aware UTC instant, whatever form SQLite holds.
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+    from sqlmodel import Session, select
+
+    from laop.models import User
+
+    with Session(engine) as session:
+        session.add(User(name="probe", created_at=datetime(2026, 1, 1, tzinfo=UTC)))
+        session.flush()
+        if engine.dialect.name == "sqlite":
+            session.execute(text("UPDATE user SET created_at = :v"), {"v": stored})
+        else:
+            value = datetime.fromisoformat(stored)
+            session.execute(
+                text('UPDATE "user" SET created_at = :v'),
+                {"v": value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value},
+            )
+        got = session.exec(select(User.created_at)).one()
+        assert got == datetime.fromisoformat(instant)
+        assert got.tzinfo is not None and got.utcoffset().total_seconds() == 0
+        session.rollback()

@@ -68,6 +68,25 @@ class UTCDateTime(TypeDecorator[datetime]):
             value = datetime.fromisoformat(value)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+    def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        # SQLite hands back the stored text: one C-level parse per value instead of
+        # SQLAlchemy's parser followed by process_result_value (lists read thousands).
+        return _sqlite_instant
+
+
+def _sqlite_instant(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        # Stored naive UTC: parsed with its offset spelled out, which is several times
+        # cheaper than datetime.replace(tzinfo=UTC) afterwards.
+        return datetime.fromisoformat(value + "+00:00")
+    except ValueError:  # text written by other tools, with an offset of its own
+        moment = datetime.fromisoformat(value)
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
 
 class ExactDecimal(TypeDecorator[Decimal]):
     """A decimal with 4 places, stored exactly as an integer count of 1/10,000.

@@ -5,7 +5,6 @@ Colour, prompts and progress bars appear only on a terminal; NO_COLOR is honoure
 The tables themselves live in laop.render.
 """
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -83,13 +82,16 @@ def _default(value: Any) -> Any:
 def emit_json(data: Any) -> None:
     """Write ``data`` as UTF-8 JSON on stdout: stable keys, ISO dates, no colour.
 
-    Indented for a person at a terminal; compact (and several times faster to
-    encode) when a script reads it.
+    Indented for a person at a terminal; compact when a script reads it. orjson
+    encodes a team's digest (megabytes) several times faster than the json module.
     """
-    indent = 2 if sys.stdout.isatty() else None
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=indent, default=_default))
-    sys.stdout.write("\n")
+    import orjson
+
+    options = orjson.OPT_NON_STR_KEYS | (orjson.OPT_INDENT_2 if sys.stdout.isatty() else 0)
+    encoded = orjson.dumps(data, default=_default, option=options)
     sys.stdout.flush()
+    sys.stdout.buffer.write(encoded + b"\n")
+    sys.stdout.buffer.flush()
 
 
 def _escape(text: str) -> str:

@@ -132,34 +132,29 @@ def due_list(
         conditions.append(Customer.grade == parse_enum(Grade, grade, what="grade").value)
     waiting: list[tuple[Any, ...]] = []
     follow: list[tuple[Any, ...]] = []
-    reference, weights = query.reference, GRADE_WEIGHT
-    for c in session.exec(select(*DUE_COLUMNS).where(*conditions)):
+    reference, weights, overdue_only = query.reference, GRADE_WEIGHT, query.overdue_only
+    # Plain Core rows, unpacked by position: thousands are read, and attribute access
+    # or the ORM's bookkeeping per row would cost more than the query.
+    for row in session.connection().execute(select(*DUE_COLUMNS).where(*conditions)):
+        customer_id, _co, _ct, _cc, grade_held, _o, waiting_since, due_on = row[:8]
         # Awaiting as of the day: the clock opened before the day's end (business time).
-        if c.awaiting_since is not None and c.awaiting_since < as_of_end:
-            waiting.append((c.awaiting_since, c.id, c))
+        if waiting_since is not None and waiting_since < as_of_end:
+            waiting.append((waiting_since, customer_id, row))
             continue
-        overdue = (reference - c.due_on).days
-        if query.overdue_only and overdue <= 0:
+        overdue = (reference - due_on).days
+        if overdue_only and overdue <= 0:
             continue
-        urgency = (max(overdue, -1) + 1) * weights[c.grade]
-        follow.append((-urgency, c.due_on, c.id, c))
+        follow.append((-(max(overdue, -1) + 1) * weights[grade_held], due_on, customer_id, row))
     waiting.sort(key=_first_three)
     follow.sort(key=_first_three)
     shown = [r[-1] for r in waiting[:limit]] + [r[-1] for r in follow[:limit]]
-    products = _open_inquiry_products(session, conditions, [c.id for c in shown], limit)
+    products = _open_inquiry_products(session, conditions, [r[0] for r in shown], limit)
     owners = {u.id: u.name for u in session.exec(select(User))}
-    rows = [
-        _row(
-            c,
-            query,
-            tz=tz,
-            as_of_end=as_of_end,
-            owner=owners.get(c.owner_id),
-            product=products.get(c.id),
-        )
-        for c in shown
-    ]
-    return DueList(rows, awaiting=len(waiting), follow_up=len(follow))
+    return DueList(
+        [_row(r, reference, tz, as_of_end, owners, products) for r in shown],
+        awaiting=len(waiting),
+        follow_up=len(follow),
+    )
 
 
 def _first_three(item: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -167,32 +162,50 @@ def _first_three(item: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 def _row(
-    c: Any, query: DueQuery, *, tz: Any, as_of_end: Any, owner: str | None, product: str | None
+    row: Any,
+    reference: date,
+    tz: Any,
+    as_of_end: Any,
+    owners: dict[int, str],
+    products: dict[int, str],
 ) -> dict[str, Any]:
-    awaiting = c.awaiting_since is not None and c.awaiting_since < as_of_end
+    (
+        customer_id,
+        company,
+        contact,
+        country,
+        grade,
+        owner_id,
+        waiting_since,
+        due_on,
+        last_contact_at,
+        last_out_at,
+        last_in_channel,
+    ) = row
+    awaiting = waiting_since is not None and waiting_since < as_of_end
     if awaiting:
-        overdue = (query.reference - business_day(c.awaiting_since, tz)).days
+        overdue = (reference - business_day(waiting_since, tz)).days
     else:
-        overdue = (query.reference - c.due_on).days  # type: ignore[operator]
+        overdue = (reference - due_on).days
     return {
-        "customer_id": c.id,
-        "company": c.company,
-        "contact": c.contact,
-        "country": c.country,
-        "grade": c.grade,
-        "owner": owner,
+        "customer_id": customer_id,
+        "company": company,
+        "contact": contact,
+        "country": country,
+        "grade": grade,
+        "owner": owners.get(owner_id),
         "awaiting_reply": awaiting,
-        "awaiting_since": iso_local(c.awaiting_since, tz) if awaiting else None,
-        "due_on": None if awaiting else c.due_on.isoformat(),  # type: ignore[union-attr]
+        "awaiting_since": iso_local(waiting_since, tz) if awaiting else None,
+        "due_on": None if awaiting else due_on.isoformat(),
         "days_overdue": max(overdue, 0) if awaiting else overdue,
-        "urgency": 0 if awaiting else (max(overdue, -1) + 1) * GRADE_WEIGHT[c.grade],
-        "needs_grade": c.grade is None,
-        "last_contact_at": iso_local(c.last_contact_at, tz),
-        "last_out_at": iso_local(c.last_out_at, tz),
+        "urgency": 0 if awaiting else (max(overdue, -1) + 1) * GRADE_WEIGHT[grade],
+        "needs_grade": grade is None,
+        "last_contact_at": iso_local(last_contact_at, tz),
+        "last_out_at": iso_local(last_out_at, tz),
         "suggested_channel": suggested_channel(
-            grade=c.grade, awaiting=awaiting, last_in_channel=c.last_in_channel
+            grade=grade, awaiting=awaiting, last_in_channel=last_in_channel
         ),
-        "open_inquiry_product": product,
+        "open_inquiry_product": products.get(customer_id),
     }
 
 
