@@ -182,6 +182,25 @@ def test_markdown_and_team_digest(team):
     assert "Tom Buyer (B) — due today, via email" in md
 
 
+def test_long_sections_are_cut_in_mail_but_not_in_json(team, monkeypatch):
+    # A team's digest can owe thousands of follow-ups: a mail lists the most urgent
+    # and says where the rest are; JSON keeps every row.
+    from laop.services import digest
+
+    monkeypatch.setattr(digest, "SHOWN_PER_SECTION", 1)
+    text = ok(team("--as", "boss", "digest")).stdout
+    assert "Awaiting our reply 待回复 (2)" in text
+    assert "#1 Awaiting Co — tm since" in text
+    assert "Late Co" not in text
+    assert "  - … and 1 more: laop due --all" in text
+    assert "  - … and 2 more: laop customer list --ungraded --all" in text
+    assert "  - … and 1 more: laop order list --all" in text
+    mine = ok(team("--as", "lily", "digest", "--format", "markdown")).stdout
+    assert "- … and 1 more: laop due --owner lily" in mine
+    data = ok(team("--as", "boss", "digest", "--format", "json")).json()
+    assert len(data["awaiting_reply"]) == data["counts"]["awaiting_reply"] == 2
+
+
 def test_json_has_stable_keys(team):
     data = ok(team("--as", "tom", "digest", "--format", "json")).json()
     assert list(data) == [

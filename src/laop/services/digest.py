@@ -25,6 +25,15 @@ __all__ = ["CHASE_DAYS", "build_digest", "render_html", "render_markdown", "rend
 
 CHASE_DAYS = 7
 NEW_BUYER_DAYS = 7
+# A mail or terminal lists this many rows per section, most urgent first, and says how
+# many more there are; JSON (for scripts) always has every row.
+SHOWN_PER_SECTION = 50
+MORE_HINTS = {
+    "awaiting_reply": "laop due",
+    "due": "laop due",
+    "ungraded": "laop customer list --ungraded",
+    "orders_to_chase": "laop order list",
+}
 
 
 def build_digest(
@@ -152,10 +161,14 @@ def _short(moment: str) -> str:
     return moment[:16].replace("T", " ")
 
 
-def _lines(digest: dict[str, Any]) -> list[tuple[str, list[str]]]:
-    """(heading, items) for every non-empty section, most urgent first."""
+def _lines(digest: dict[str, Any]) -> list[tuple[str, list[str], int | None]]:
+    """(heading, items, total) for every non-empty section, most urgent first.
+
+    A section lists its first SHOWN_PER_SECTION rows and ends with how many more
+    there are and the command that lists them all.
+    """
     waiting = []
-    for r in digest["awaiting_reply"]:
+    for r in digest["awaiting_reply"][:SHOWN_PER_SECTION]:
         if r["breached"]:
             state = f"SLA breached {abs(r['hours_left']):.1f} h ago"
         elif r["breaches_soon"]:
@@ -165,7 +178,7 @@ def _lines(digest: dict[str, Any]) -> list[tuple[str, list[str]]]:
         since = _short(r["opened_at"])
         waiting.append(f"#{r['customer_id']} {_name(r)} — {r['channel']} since {since}, {state}")
     due = []
-    for r in digest["due"]:
+    for r in digest["due"][:SHOWN_PER_SECTION]:
         late = r["days_overdue"]
         when = f"{late} day{'s' if late > 1 else ''} overdue" if late > 0 else "due today"
         grade = r["grade"] or "ungraded, grade it"
@@ -174,10 +187,10 @@ def _lines(digest: dict[str, Any]) -> list[tuple[str, list[str]]]:
         due.append(f"#{r['customer_id']} {_name(r)} ({grade}) — {when}, via {via}{product}")
     ungraded = [
         f"#{r['customer_id']} {_name(r)} ({r['country'] or '?'}), since {r['acquired_at'][:10]}"
-        for r in digest["ungraded"]
+        for r in digest["ungraded"][:SHOWN_PER_SECTION]
     ]
     orders = []
-    for r in digest["orders_to_chase"]:
+    for r in digest["orders_to_chase"][:SHOWN_PER_SECTION]:
         what = f"{r['kind']} {r['amount']} {r['currency']}, {r['status']}"
         tracking = f", tracking {r['tracking']}" if r["tracking"] else ""
         orders.append(f"order {r['order_id']} {_name(r)}: {what} — {r['reason']}{tracking}")
@@ -195,14 +208,24 @@ def _lines(digest: dict[str, Any]) -> list[tuple[str, list[str]]]:
             f"{month['done']:g}/{month['target']:g} this month"
         )
     items += [f"! {w}" for w in quota["warnings"]]
+    who = f"--owner {digest['user']}" if digest["user"] else "--all"
+    for key, lines in (
+        ("awaiting_reply", waiting),
+        ("due", due),
+        ("ungraded", ungraded),
+        ("orders_to_chase", orders),
+    ):
+        hidden = digest["counts"][key] - len(lines)
+        if hidden > 0:
+            lines.append(f"… and {hidden} more: {MORE_HINTS[key]} {who}")
     sections = [
-        ("Awaiting our reply 待回复", waiting),
-        ("Follow up 待跟进", due),
-        ("New buyers to grade 待评级", ungraded),
-        ("Orders to chase 订单跟进", orders),
-        ("Quotas and targets 配额", items),
+        ("Awaiting our reply 待回复", waiting, digest["counts"]["awaiting_reply"]),
+        ("Follow up 待跟进", due, digest["counts"]["due"]),
+        ("New buyers to grade 待评级", ungraded, digest["counts"]["ungraded"]),
+        ("Orders to chase 订单跟进", orders, digest["counts"]["orders_to_chase"]),
+        ("Quotas and targets 配额", items, None),
     ]
-    return [(heading, lines) for heading, lines in sections if lines]
+    return [(heading, lines, total) for heading, lines, total in sections if lines]
 
 
 def render_text(digest: dict[str, Any]) -> str:
@@ -211,8 +234,8 @@ def render_text(digest: dict[str, Any]) -> str:
     if digest["empty"]:
         return f"{title}\nNothing needs doing today.\n"
     out = [title]
-    for heading, items in _lines(digest):
-        out += ["", f"{heading} ({len(items)})" if not heading.startswith("Quotas") else heading]
+    for heading, items, total in _lines(digest):
+        out += ["", heading if total is None else f"{heading} ({total})"]
         out += [f"  - {item}" for item in items]
     return "\n".join(out) + "\n"
 
@@ -223,7 +246,7 @@ def render_markdown(digest: dict[str, Any]) -> str:
     if digest["empty"]:
         return f"{title}\n\nNothing needs doing today.\n"
     out = [title]
-    for heading, items in _lines(digest):
+    for heading, items, _total in _lines(digest):
         out += ["", f"## {heading}", ""]
         out += [f"- {item}" for item in items]
     return "\n".join(out) + "\n"
@@ -235,7 +258,7 @@ def render_html(digest: dict[str, Any]) -> str:
     body = [f"<h1>{title}</h1>"]
     if digest["empty"]:
         body.append("<p>Nothing needs doing today.</p>")
-    for heading, items in _lines(digest):
+    for heading, items, _total in _lines(digest):
         body.append(f"<h2>{escape(heading)}</h2><ul>")
         body += [f"<li>{escape(item)}</li>" for item in items]
         body.append("</ul>")
