@@ -842,3 +842,200 @@ def test_dates_in_the_future_and_owners(team, tmp_path):
     assert shown["Yours Ltd"]["acquired_at"] == "2026-03-10T12:00:00+08:00"
     unknown = team("import", str(path), "--owner", "nobody")
     assert unknown.exit_code == 4
+
+
+# ------------------------------------------------------------------ fast writes
+
+
+def _stored(session, table, columns, order):
+    """The stored values of ``columns`` as the database shows them, type included."""
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name == "sqlite":
+        shown = ", ".join(f"typeof({c}), quote({c})" for c in columns)
+    else:
+        shown = ", ".join(f"pg_typeof({c})::text, {c}::text" for c in columns)
+    return session.execute(text(f"SELECT {shown} FROM {table} ORDER BY {order}")).all()
+
+
+def test_fast_writes_store_exactly_what_sqlalchemy_stores(session):
+    """Every column the import writes through the driver, against a Core insert."""
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import Date, insert
+
+    from laop.models import (
+        Customer,
+        CustomerContact,
+        CustomerProduct,
+        GradeChange,
+        Message,
+        UTCDateTime,
+    )
+    from laop.services import import_store as store
+    from laop.services.users import add_user
+
+    user = add_user(session, name="lily")
+    instants = [
+        datetime(2026, 3, 5, 4, 0, tzinfo=UTC),
+        datetime(2026, 3, 5, 12, 30, 1, 123456, tzinfo=ZoneInfo("Asia/Shanghai")),
+        datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=ZoneInfo("America/New_York")),
+        datetime(2099, 12, 31, 23, 59, 59, 999999),
+        None,
+    ]
+    days = [date(2026, 3, 5), date(1970, 1, 1), None, date(2099, 12, 31), None]
+    texts = ["Acme GmbH", "深圳市福友科技有限公司", "", 'O\'Brien "Ltd"\n; x', None]
+
+    def customer(n):
+        at, day, word = instants[n % 5], days[n % 5], texts[n % 5]
+        return dict(
+            company=word,
+            contact=texts[(n + 1) % 5],
+            country="DE" if n % 2 else None,
+            city=word,
+            region="Western Europe" if n % 2 else None,
+            nature="importer",
+            strength=word,
+            source="tm",
+            grade="ABCD"[n % 4] if n % 5 else None,
+            notes=word,
+            owner_id=user.id if n % 3 else None,
+            company_key=word or "",
+            contact_key="",
+            acquired_at=instants[(n + 1) % 4],
+            created_at=instants[n % 4],
+            updated_at=instants[(n + 2) % 4],
+            last_contact_at=at,
+            last_out_at=instants[(n + 3) % 5],
+            last_out_day=day,
+            last_in_channel=word,
+            awaiting_since=at,
+            due_on=days[(n + 1) % 5],
+        )
+
+    def contact(n):
+        return dict(
+            kind="email" if n % 2 else "phone",
+            value=f"v{n}@x.com",
+            domain=texts[n % 5],
+            whatsapp=bool(n % 3),
+            position=n,
+        )
+
+    def product(n):
+        return dict(product=texts[n % 4] or f"p{n}", position=n)
+
+    def grade(n):
+        return dict(
+            old_grade=None if n % 2 else "B",
+            new_grade="A",
+            reason=texts[n % 5],
+            user_id=user.id,
+            at=instants[n % 4],
+        )
+
+    def message(n):
+        return dict(
+            channel="email",
+            direction="out",
+            kind="follow-up",
+            auto=bool(n % 2),
+            note=texts[n % 5],
+            user_id=user.id if n % 2 else None,
+            at=instants[n % 4],
+            created_at=instants[(n + 1) % 4],
+        )
+
+    instant, day = store.bind_converters(session.get_bind().dialect.name)
+
+    def bound(model, columns, values):
+        converted = []
+        for name in columns:
+            kind = model.__table__.c[name].type
+            value = values[name]
+            if isinstance(kind, UTCDateTime):
+                value = instant(value)
+            elif isinstance(kind, Date):
+                value = day(value)
+            converted.append(value)
+        return tuple(converted)
+
+    count = 10
+    for first, fast in ((1, False), (101, True)):
+        rows = [dict(id=first + n, **customer(n)) for n in range(count)]
+        if fast:
+            write = [bound(Customer, store.CUSTOMER_COLUMNS, r) for r in rows]
+            store.write_rows(
+                session.connection(), Customer.__table__, store.CUSTOMER_COLUMNS, write
+            )
+        else:
+            session.execute(insert(Customer.__table__), rows)
+        for model, columns, make in (
+            (CustomerContact, store.CONTACT_COLUMNS, contact),
+            (CustomerProduct, store.PRODUCT_COLUMNS, product),
+            (GradeChange, store.GRADE_COLUMNS, grade),
+            (Message, store.MESSAGE_COLUMNS, message),
+        ):
+            rows = [dict(customer_id=first + n, **make(n)) for n in range(count)]
+            if fast:
+                write = [bound(model, columns, r) for r in rows]
+                store.write_rows(session.connection(), model.__table__, columns, write)
+            else:
+                session.execute(insert(model.__table__), rows)
+    for table, columns in (
+        ("customer", store.CUSTOMER_COLUMNS[1:]),
+        ("customer_contact", store.CONTACT_COLUMNS[1:]),
+        ("customer_product", store.PRODUCT_COLUMNS[1:]),
+        ("grade_change", store.GRADE_COLUMNS[1:]),
+        ("message", store.MESSAGE_COLUMNS[1:]),
+    ):
+        order = "id" if table == "customer" else "customer_id"
+        stored = _stored(session, table, columns, order)
+        assert len(stored) == 2 * count
+        assert stored[:count] == stored[count:], table
+
+
+def test_created_buyers_get_the_state_refresh_followup_derives(session, monkeypatch, tmp_path):
+    """Buyers created by an import, merged again in later chunks or not: no difference."""
+    from sqlalchemy import select
+
+    from laop.models import Customer
+    from laop.services import imports
+    from laop.services.cadence import refresh_followup
+    from laop.services.imports import ImportOptions, import_file
+    from laop.services.users import add_user
+
+    monkeypatch.setattr(imports, "CHUNK", 7)
+    path = tmp_path / "state.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Company", "Email", "Grade", "Acquired", "Last follow-up"])
+        for n in range(60):
+            grade = "ABCD"[n % 4] if n % 3 else ""
+            acquired = f"2025-{1 + n % 12:02d}-{1 + n % 28:02d}" if n % 5 else ""
+            follow_up = f"2026-0{1 + n % 2}-{1 + n % 27:02d} 0{n % 10}:30" if n % 4 else ""
+            writer.writerow([_name(n), f"s{n}@state{n}.com", grade, acquired, follow_up])
+        # The same buyers again, rows or chunks later: a grade where there was none,
+        # an earlier acquisition, a later follow-up.
+        for n in range(0, 60, 3):
+            writer.writerow(
+                [_name(n), f"s{n}@state{n}.com", "B", "2024-06-01", f"2026-03-0{1 + n % 9}"]
+            )
+    actor = add_user(session, name="lily")
+    with time_machine.travel(NOW, tick=False):
+        report = import_file(session, path, actor=actor, options=ImportOptions())
+    assert (report.created, report.merged, report.errors) == (60, 20, [])
+    columns = (
+        Customer.id,
+        Customer.acquired_at,
+        Customer.last_contact_at,
+        Customer.last_out_at,
+        Customer.last_out_day,
+        Customer.last_in_channel,
+        Customer.awaiting_since,
+        Customer.due_on,
+    )
+    imported = session.execute(select(*columns).order_by(Customer.id)).all()
+    assert sum(1 for row in imported if row.due_on) > 40
+    refresh_followup(session, [row.id for row in imported])
+    assert session.execute(select(*columns).order_by(Customer.id)).all() == imported

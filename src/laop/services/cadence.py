@@ -2,11 +2,16 @@
 
 Each buyer's follow-up state (last outbound contact, awaiting-reply flag, next due
 date) is derived from the message log and the grade, and stored on the customer row
-so that the due list is one indexed query. ``refresh_followup`` is the one place that
-derives it; everything that changes its inputs calls it.
+so that the due list is one indexed query. ``followup_state`` is the one place that
+derives it; everything that changes its inputs calls ``refresh_followup``, which reads
+the log and stores the result (an import derives the buyers it creates itself, before
+writing them).
 """
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import literal_column, update
 from sqlmodel import Session, func, select
@@ -16,9 +21,13 @@ from laop.models import Customer, GradeChange, Inquiry, User, utcnow
 from laop.services.clock import business_day, business_tz
 from laop.services.settings import get_int
 
+if TYPE_CHECKING:
+    from laop.services.replies import Clock, LogEntry
+
 __all__ = [
     "OPEN_INQUIRY_STATUSES",
     "cadence_days",
+    "followup_state",
     "refresh_all_due",
     "refresh_followup",
     "set_grade",
@@ -69,14 +78,8 @@ def set_grade(
 def refresh_followup(session: Session, customer_ids: list[int]) -> None:
     """Re-derive the follow-up state and reply clocks of the given buyers from their log.
 
-    - last contact: the latest non-automatic message either way;
-    - last outbound: the latest outbound non-automatic message, and its business day;
-    - awaiting reply since: the opening of the oldest reply clock still open
-      (services/replies.py);
-    - due on: last outbound day + the grade's interval; a graded buyer we never wrote
-      to is due on its acquisition day; an ungraded buyer with an open inquiry is due
-      on the day the inquiry arrived (to be graded); otherwise not due.
-    Messages logged out of order give the same result: only the log is read.
+    The state is followup_state's; messages logged out of order give the same result:
+    only the log is read.
     """
     from laop.services.replies import log_entries, rebuild_clocks
 
@@ -111,30 +114,17 @@ def refresh_followup(session: Session, customer_ids: list[int]) -> None:
         )
         changes = []
         for customer_id, grade, acquired_at, _owner in customers:
-            manual = [m for m in logs[customer_id] if not m.auto]
-            outbound = [m.at for m in manual if m.direction == "out"]
-            inbound = [m for m in manual if m.direction == "in"]
-            last_out = max(outbound) if outbound else None
-            last_out_day = business_day(last_out, tz) if last_out else None
-            waiting = [c.opened_at for c in clocks[customer_id] if c.closed_at is None]
-            if grade is None:
-                open_since = first_open.get(customer_id)
-                due_on = business_day(open_since, tz) if open_since else None
-            elif last_out_day is None:
-                due_on = business_day(acquired_at, tz)
-            else:
-                due_on = last_out_day + timedelta(days=intervals[grade])
-            changes.append(
-                {
-                    "id": customer_id,
-                    "last_contact_at": max(m.at for m in manual) if manual else None,
-                    "last_out_at": last_out,
-                    "last_out_day": last_out_day,
-                    "last_in_channel": inbound[-1].channel if inbound else None,
-                    "awaiting_since": min(waiting) if waiting else None,
-                    "due_on": due_on,
-                }
+            state = followup_state(
+                logs[customer_id],
+                clocks=clocks[customer_id],
+                grade=grade,
+                acquired_at=acquired_at,
+                first_open=first_open.get(customer_id),
+                tz=tz,
+                intervals=intervals,
             )
+            state["id"] = customer_id
+            changes.append(state)
         if changes:
             # One executemany per chunk; buyers already loaded in the session are
             # expired so that they read the new state.
@@ -143,6 +133,51 @@ def refresh_followup(session: Session, customer_ids: list[int]) -> None:
             for obj in list(session.identity_map.values()):
                 if isinstance(obj, Customer) and obj.id in wanted:
                     session.expire(obj)
+
+
+def followup_state(
+    log: Sequence["LogEntry"],
+    *,
+    clocks: Sequence["Clock"],
+    grade: str | None,
+    acquired_at: datetime,
+    first_open: datetime | None,
+    tz: ZoneInfo,
+    intervals: dict[str, int],
+) -> dict[str, Any]:
+    """A buyer's follow-up state (the customer columns) from its log and reply clocks.
+
+    - last contact: the latest non-automatic message either way;
+    - last outbound: the latest outbound non-automatic message, and its business day;
+    - awaiting reply since: the opening of the oldest reply clock still open
+      (services/replies.py);
+    - due on: last outbound day + the grade's interval; a graded buyer we never wrote
+      to is due on its acquisition day; an ungraded buyer with an open inquiry
+      (``first_open``: when the oldest open one arrived) is due on that day (to be
+      graded); otherwise not due.
+    Pure, so that an import can derive the state of the buyers it creates before
+    writing them; refresh_followup derives every other buyer's with it.
+    """
+    manual = [m for m in log if not m.auto]
+    outbound = [m.at for m in manual if m.direction == "out"]
+    inbound = [m for m in manual if m.direction == "in"]
+    last_out = max(outbound) if outbound else None
+    last_out_day = business_day(last_out, tz) if last_out else None
+    waiting = [c.opened_at for c in clocks if c.closed_at is None]
+    if grade is None:
+        due_on = business_day(first_open, tz) if first_open else None
+    elif last_out_day is None:
+        due_on = business_day(acquired_at, tz)
+    else:
+        due_on = last_out_day + timedelta(days=intervals[grade])
+    return {
+        "last_contact_at": max(m.at for m in manual) if manual else None,
+        "last_out_at": last_out,
+        "last_out_day": last_out_day,
+        "last_in_channel": inbound[-1].channel if inbound else None,
+        "awaiting_since": min(waiting) if waiting else None,
+        "due_on": due_on,
+    }
 
 
 def refresh_all_due(session: Session, grade: str | None = None) -> int:

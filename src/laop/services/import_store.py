@@ -4,14 +4,22 @@ An import reads all buyers once (names, contacts, products and the fields a shee
 fill), keeps the buyers it creates or changes in memory, and writes with one
 executemany per table and chunk — never a query per row. Nothing here commits: the
 command's one transaction does, so a failed or killed import leaves no trace.
+
+The new rows go straight to the driver (sqlite3's executemany, PostgreSQL's COPY) on
+the session's connection, as tuples whose values are converted once, the way
+SQLAlchemy would bind them (instants as naive UTC; on SQLite as SQLAlchemy's text
+form): SQLAlchemy's per-parameter processing cost more than the writing itself. The
+buyers an import creates get their follow-up state (cadence.followup_state) as they
+are written, so that only the stored buyers it changed are refreshed afterwards.
 """
 
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import insert, text, update
+from sqlalchemy import Connection, Table, insert, text, update
 from sqlmodel import Session, func, select
 
 from laop.models import (
@@ -25,10 +33,51 @@ from laop.models import (
 from laop.services.buyer_index import BuyerIndex
 from laop.services.normalize import email_domain, is_free_mail, region_of
 
-__all__ = ["Buyer", "ImportStore"]
+__all__ = ["Buyer", "ImportStore", "bind_converters", "write_rows"]
 
 FOLLOW_UP_NOTE = "imported: last follow-up from sheet"
 SCALARS = ("company", "contact", "country", "city", "nature", "strength", "source")
+
+# The columns each kind of new row fills, in the order of its tuples.
+CUSTOMER_COLUMNS = (
+    "id",
+    "company",
+    "contact",
+    "country",
+    "city",
+    "region",
+    "nature",
+    "strength",
+    "source",
+    "grade",
+    "notes",
+    "owner_id",
+    "company_key",
+    "contact_key",
+    "acquired_at",
+    "created_at",
+    "updated_at",
+    "last_contact_at",
+    "last_out_at",
+    "last_out_day",
+    "last_in_channel",
+    "awaiting_since",
+    "due_on",
+)
+CONTACT_COLUMNS = ("customer_id", "kind", "value", "domain", "whatsapp", "position")
+PRODUCT_COLUMNS = ("customer_id", "product", "position")
+GRADE_COLUMNS = ("customer_id", "old_grade", "new_grade", "reason", "user_id", "at")
+MESSAGE_COLUMNS = (
+    "customer_id",
+    "channel",
+    "direction",
+    "kind",
+    "auto",
+    "note",
+    "user_id",
+    "at",
+    "created_at",
+)
 
 
 @dataclass(slots=True)
@@ -70,8 +119,12 @@ class ImportStore:
         self.now = now
         self.index = BuyerIndex()
         self.buyers: dict[int, Buyer] = {}
+        # Stored buyers whose follow-up state must be derived again after the import.
         self.refresh: set[int] = set()
-        self._pending: dict[str, list[dict[str, Any]]] = {
+        self.dialect = session.get_bind().dialect.name
+        self._instant, self._day = bind_converters(self.dialect)
+        self._now = self._instant(now)
+        self._pending: dict[str, list[tuple[Any, ...]]] = {
             "customer": [],
             "contact": [],
             "product": [],
@@ -79,6 +132,11 @@ class ImportStore:
             "message": [],
         }
         self._new: list[Buyer] = []
+        # Outbound messages of the buyers in _new (their follow-up state is derived
+        # from them as they are written).
+        self._sent: dict[int, list[datetime]] = {}
+        self._regions: dict[str, str] = {}
+        self._cadence: tuple[Any, Any, Any, dict[str, int]] | None = None
         self._ids: deque[int] = deque()
         self._block = 16
         self._next_id = 0
@@ -139,7 +197,7 @@ class ImportStore:
         PostgreSQL ids come from the table's sequence (reserved in growing blocks, so a
         concurrent `laop inquiry add` never takes one); SQLite holds the write lock.
         """
-        if not self.write or self.session.get_bind().dialect.name != "postgresql":
+        if not self.write or self.dialect != "postgresql":
             self._next_id += 1
             return self._next_id - 1
         if not self._ids:
@@ -172,81 +230,149 @@ class ImportStore:
     def add_contact(self, buyer: Buyer, kind: str, value: str, *, whatsapp: bool) -> None:
         """An e-mail or phone for a buyer (new or stored)."""
         domain = email_domain(value) if kind == "email" else None
-        self._pending["contact"].append(
-            {
-                "customer_id": buyer.id,
-                "kind": kind,
-                "value": value,
-                "domain": None if not domain or is_free_mail(domain) else domain,
-                "whatsapp": whatsapp,
-                "position": buyer.contacts,
-            }
-        )
+        if self.write:
+            self._pending["contact"].append(
+                (
+                    buyer.id,
+                    kind,
+                    value,
+                    None if not domain or is_free_mail(domain) else domain,
+                    whatsapp,
+                    buyer.contacts,
+                )
+            )
         buyer.contacts += 1
         self.index.add_contact(buyer.id, kind, value)
 
     def add_product(self, buyer: Buyer, product: str) -> None:
         """A product of interest for a buyer."""
-        self._pending["product"].append(
-            {"customer_id": buyer.id, "product": product, "position": len(buyer.products)}
-        )
+        if self.write:
+            self._pending["product"].append((buyer.id, product, len(buyer.products)))
         buyer.products.append(product)
 
     def add_grade(self, buyer: Buyer, grade: str, *, at: datetime, reason: str) -> None:
         """Grade an ungraded buyer, keeping the change in its history (as set_grade does)."""
-        self._pending["grade"].append(
-            {
-                "customer_id": buyer.id,
-                "old_grade": buyer.grade,
-                "new_grade": grade,
-                "reason": reason,
-                "user_id": self.actor_id,
-                "at": at,
-            }
-        )
+        if self.write:
+            self._pending["grade"].append(
+                (buyer.id, buyer.grade, grade, reason, self.actor_id, self._instant(at))
+            )
         buyer.grade = grade
-        self.refresh.add(buyer.id)
+        self.followup_changed(buyer)
 
     def add_follow_up(self, buyer: Buyer, *, at: datetime) -> None:
         """The sheet's last follow-up, as an outbound e-mail we wrote (not automatic)."""
-        self._pending["message"].append(
-            {
-                "customer_id": buyer.id,
-                "channel": "email",
-                "direction": "out",
-                "kind": "follow-up",
-                "auto": False,
-                "note": FOLLOW_UP_NOTE,
-                "user_id": buyer.owner_id or self.actor_id,
-                "at": at,
-                "created_at": self.now,
-            }
-        )
+        if self.write:
+            self._pending["message"].append(
+                (
+                    buyer.id,
+                    "email",
+                    "out",
+                    "follow-up",
+                    False,
+                    FOLLOW_UP_NOTE,
+                    buyer.owner_id or self.actor_id,
+                    self._instant(at),
+                    self._now,
+                )
+            )
         buyer.last_out_at = at
         # Acquisition is the first contact, as when a message is logged.
         buyer.acquired_at = min(buyer.acquired_at, at)
-        self.refresh.add(buyer.id)
+        if not buyer.stored:
+            self._sent.setdefault(buyer.id, []).append(at)
+        self.followup_changed(buyer)
+
+    def followup_changed(self, buyer: Buyer) -> None:
+        """Note that the buyer's grade, acquisition or log changed.
+
+        A buyer still to be written gets its state as it is written; a stored one is
+        refreshed after the import (refresh_followup).
+        """
+        if buyer.stored:
+            self.refresh.add(buyer.id)
 
     # ------------------------------------------------------------------ writing
 
     def flush(self) -> None:
         """Write the buyers created so far and every pending contact, grade and message."""
+        if self.write and self._new:
+            rows = self._pending["customer"]
+            for buyer in self._new:
+                rows.append(self._customer_row(buyer, *self._followup()))
         for buyer in self._new:
-            self._pending["customer"].append(_customer_row(buyer, self.now))
             buyer.stored = True
         self._new.clear()
-        tables: list[tuple[str, Any]] = [
-            ("customer", Customer),
-            ("contact", CustomerContact),
-            ("product", CustomerProduct),
-            ("grade", GradeChange),
-            ("message", Message),
+        self._sent.clear()
+        tables: list[tuple[str, Any, tuple[str, ...]]] = [
+            ("customer", Customer, CUSTOMER_COLUMNS),
+            ("contact", CustomerContact, CONTACT_COLUMNS),
+            ("product", CustomerProduct, PRODUCT_COLUMNS),
+            ("grade", GradeChange, GRADE_COLUMNS),
+            ("message", Message, MESSAGE_COLUMNS),
         ]
-        for key, model in tables:
+        for key, model, columns in tables:
             rows = self._pending[key]
             if rows and self.write:
-                self.session.execute(insert(model.__table__), rows)  # type: ignore[attr-defined]
+                write_rows(self.session.connection(), model.__table__, columns, rows)
             rows.clear()
+
+    def _followup(self) -> tuple[Any, Any, Any, dict[str, int]]:
+        """What deriving a new buyer's follow-up state takes (read once)."""
+        if self._cadence is None:
+            from laop.services.cadence import cadence_days, followup_state
+            from laop.services.clock import business_tz
+            from laop.services.replies import LogEntry
+
+            tz = business_tz(self.session)
+            self._cadence = (followup_state, LogEntry, tz, cadence_days(self.session))
+        return self._cadence
+
+    def _customer_row(
+        self, buyer: Buyer, followup_state: Any, entry: Any, tz: Any, intervals: dict[str, int]
+    ) -> tuple[Any, ...]:
+        # The import writes only outbound messages to the buyers it creates, which
+        # open no reply clock; a new buyer has no inquiry yet.
+        state = followup_state(
+            [entry(0, at, "out", "email", False) for at in self._sent.get(buyer.id, ())],
+            clocks=(),
+            grade=buyer.grade,
+            acquired_at=buyer.acquired_at,
+            first_open=None,
+            tz=tz,
+            intervals=intervals,
+        )
+        country = buyer.country
+        region = None
+        if country:
+            region = self._regions.get(country)
+            if region is None:
+                region = self._regions[country] = region_of(country).value
+        instant, day = self._instant, self._day
+        return (
+            buyer.id,
+            buyer.company,
+            buyer.contact,
+            country,
+            buyer.city,
+            region,
+            buyer.nature,
+            buyer.strength,
+            buyer.source,
+            buyer.grade,
+            buyer.notes,
+            buyer.owner_id,
+            buyer.company_key,
+            buyer.contact_key,
+            instant(buyer.acquired_at),
+            self._now,
+            self._now,
+            instant(state["last_contact_at"]),
+            instant(state["last_out_at"]),
+            day(state["last_out_day"]),
+            state["last_in_channel"],
+            instant(state["awaiting_since"]),
+            day(state["due_on"]),
+        )
 
     def finish(self, *, file_name: str) -> None:
         """Flush, update the stored buyers that changed, and log an event on each."""
@@ -279,32 +405,62 @@ class ImportStore:
             self.session.execute(insert(CustomerEvent.__table__), events[start : start + 2000])  # type: ignore[attr-defined]
 
 
-def _customer_row(buyer: Buyer, now: datetime) -> dict[str, Any]:
-    return {
-        "id": buyer.id,
-        "company": buyer.company,
-        "contact": buyer.contact,
-        "country": buyer.country,
-        "city": buyer.city,
-        "region": region_of(buyer.country).value if buyer.country else None,
-        "nature": buyer.nature,
-        "strength": buyer.strength,
-        "source": buyer.source,
-        "grade": buyer.grade,
-        "notes": buyer.notes,
-        "owner_id": buyer.owner_id,
-        "company_key": buyer.company_key,
-        "contact_key": buyer.contact_key,
-        "acquired_at": buyer.acquired_at,
-        "created_at": now,
-        "updated_at": now,
-        "last_contact_at": None,
-        "last_out_at": None,
-        "last_out_day": None,
-        "last_in_channel": None,
-        "awaiting_since": None,
-        "due_on": None,
-    }
+def bind_converters(
+    dialect: str,
+) -> tuple[Callable[[datetime | None], Any], Callable[[date | None], Any]]:
+    """Converters of instants and days to what SQLAlchemy hands the driver.
+
+    Instants are stored as naive UTC (models.UTCDateTime); SQLite keeps them, and days,
+    as the text SQLAlchemy's SQLite types write ("2026-03-05 04:00:00.000000").
+    """
+    if dialect == "sqlite":
+        return _sqlite_instant, _sqlite_day
+    return _naive_utc, _same
+
+
+def _naive_utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _sqlite_instant(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(" ", "microseconds")
+
+
+def _sqlite_day(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def write_rows(
+    connection: Connection, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """Insert ``rows`` (tuples of bound values in ``columns`` order) with the driver.
+
+    sqlite3's executemany, or COPY on PostgreSQL; on the connection's transaction.
+    """
+    quote = connection.dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
+    target = connection.dialect.identifier_preparer.format_table(table)
+    cursor = connection.connection.cursor()
+    try:
+        if connection.dialect.name == "postgresql":
+            with cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join("?" * len(columns))
+            cursor.executemany(f"INSERT INTO {target} ({names}) VALUES ({marks})", rows)
+    finally:
+        cursor.close()
 
 
 def _update_row(buyer: Buyer, now: datetime) -> dict[str, Any]:

@@ -377,7 +377,7 @@ class _Run:
             changed = True
         if row.acquired and row.acquired < buyer.acquired_at:
             buyer.acquired_at = row.acquired
-            self.store.refresh.add(buyer.id)
+            self.store.followup_changed(buyer)
             changed = True
         if row.last_contact and (buyer.last_out_at is None or row.last_contact > buyer.last_out_at):
             self.store.add_follow_up(buyer, at=row.last_contact)
