@@ -144,3 +144,18 @@ def test_instants_read_back_aware_in_utc(engine, stored, instant):
         assert got == datetime.fromisoformat(instant)
         assert got.tzinfo is not None and got.utcoffset().total_seconds() == 0
         session.rollback()
+
+
+def test_the_migrations_build_exactly_the_tables_and_indexes_of_the_models(engine):
+    # Every index and column the models declare is created by a migration, and no
+    # migration leaves anything the models do not know.
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import laop.models  # noqa: F401
+
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        differences = compare_metadata(context, SQLModel.metadata)
+    assert differences == []

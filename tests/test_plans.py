@@ -86,4 +86,5 @@ def test_kpi_queries_use_indexes(filled):
     assert full_scans(plans) == []
     joined = " | ".join(line for _s, lines in plans for line in lines)
     assert "ix_message_direction_at" in joined  # outbound contacts per window
-    assert "ix_reply_clock_opened" in joined or "ix_reply_clock_owner_opened" in joined
+    assert "COVERING INDEX ix_reply_clock_opened_stats" in joined  # reply speed
+    assert "COVERING INDEX ix_customer_grade_owner" in joined  # buyers judged for cadence

@@ -151,7 +151,7 @@ class Customer(CustomerBase, table=True):
         Index("ix_customer_due", "due_on"),
         Index("ix_customer_acquired", "acquired_at"),
         Index("ix_customer_awaiting", "awaiting_since"),
-        Index("ix_customer_grade", "grade"),
+        Index("ix_customer_grade_owner", "grade", "owner_id", "acquired_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -205,7 +205,10 @@ class CustomerProduct(_Lazy, table=True):
 
 class GradeChange(_Lazy, table=True):
     __tablename__ = "grade_change"
-    __table_args__ = (Index("ix_grade_change_customer_at", "customer_id", "at"),)
+    __table_args__ = (
+        Index("ix_grade_change_customer_at", "customer_id", "at"),
+        Index("ix_grade_change_at", "at", "customer_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id")
@@ -284,7 +287,17 @@ class ReplyClock(_Lazy, table=True):
     __tablename__ = "reply_clock"
     __table_args__ = (
         Index("ix_reply_clock_owner_opened", "owner_id", "opened_at"),
-        Index("ix_reply_clock_opened", "opened_at"),
+        # Covers the month's reply statistics (services/reply_report.reply_stats).
+        Index(
+            "ix_reply_clock_opened_stats",
+            "opened_at",
+            "owner_id",
+            "closed_at",
+            "deadline",
+            "timely",
+            "same_day",
+            "reply_seconds",
+        ),
         Index("ix_reply_clock_open", "closed_at", "deadline"),
     )
 

@@ -200,10 +200,11 @@ def _tally(session: Session, *, year: int, month: int, as_of: date, owner_id: in
     first_start = min(w.start for w in windows)
     last_end = max(w.end for w in windows)
     counts = _window_counts(windows).subquery()
-    changed_since = exists().where(
-        GradeChange.customer_id == Customer.id, GradeChange.at > first_start
+    # Uncorrelated sets (built once) rather than a lookup per buyer.
+    changed_since = Customer.id.in_(  # type: ignore[union-attr]
+        select(GradeChange.customer_id).where(GradeChange.at > first_start)
     )
-    has_history = exists().where(GradeChange.customer_id == Customer.id)
+    has_history = Customer.id.in_(select(GradeChange.customer_id))  # type: ignore[union-attr]
     # Buyers that kept one grade from before the first window to now.
     stable = and_(
         Customer.grade.is_not(None),  # type: ignore[union-attr]

@@ -119,7 +119,7 @@ def monthly_kpis(
         counts[owner_id]["new"] = new
         counts[owner_id]["classified"] = int(classified or 0)
 
-    replies = reply_stats(session, year=year, month=month, now=now)
+    replies = reply_stats(session, year=year, month=month, now=now, distribution=False)
     reply_by_name = {row["user"]: row for row in replies["users"]}
     compliance, team_compliance = compliance_by_owner(session, year=year, month=month)
     target, per_person = publish_target(session, year, month)

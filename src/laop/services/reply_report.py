@@ -30,12 +30,14 @@ def reply_stats(
     month: int,
     owner: User | None = None,
     now: datetime | None = None,
+    distribution: bool = True,
 ) -> dict[str, Any]:
     """Timely reply rate, same-day rate, average reply time and distribution.
 
     Per user (by the owner each clock was opened under) and for the team. A clock
     counts in the month it opened; one still open counts as not timely once its
-    deadline has passed and is left out while its deadline is ahead.
+    deadline has passed and is left out while its deadline is ahead. Without
+    ``distribution`` (the KPIs need none) the buckets are not counted and stay empty.
     """
     tz = business_tz(session)
     start, end = month_bounds(year, month, tz)
@@ -50,13 +52,14 @@ def reply_stats(
         func.sum(case((closed, 1), else_=0)),
         func.sum(seconds),
     ]
-    lower = 0
-    for upper in BUCKETS:
-        columns.append(
-            func.sum(case((and_(seconds > lower * 3600, seconds <= upper * 3600), 1), else_=0))
-        )
-        lower = upper
-    columns.append(func.sum(case((seconds > lower * 3600, 1), else_=0)))
+    if distribution:
+        lower = 0
+        for upper in BUCKETS:
+            columns.append(
+                func.sum(case((and_(seconds > lower * 3600, seconds <= upper * 3600), 1), else_=0))
+            )
+            lower = upper
+        columns.append(func.sum(case((seconds > lower * 3600, 1), else_=0)))
     where = [ReplyClock.opened_at >= start, ReplyClock.opened_at < end, counted]
     if owner is not None:
         where.append(ReplyClock.owner_id == owner.id)
@@ -90,7 +93,9 @@ def _figures(row: Any) -> dict[str, Any]:
         "avg_reply_hours": round(total_seconds / closed / 3600, 2) if closed else None,
         "distribution": [
             {"bucket": label, "count": count} for label, count in zip(labels, bins, strict=True)
-        ],
+        ]
+        if bins
+        else [],
     }
 
 
