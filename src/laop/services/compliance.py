@@ -42,6 +42,8 @@ __all__ = [
 ]
 
 REQUIRED_CONTACTS = {"A": 2, "B": 1, "C": 1, "D": 1}
+ID_CHUNK = 10_000  # buyer ids per IN list (SQLite allows 32,766 parameters)
+FEW_BUYERS = 500  # up to this many, their messages are reached buyer by buyer
 
 
 def grade_windows(grade: str, year: int, month: int) -> list[tuple[date, date]]:
@@ -67,12 +69,16 @@ def grades_between(
 ) -> dict[int, list[tuple[datetime | None, str | None]]]:
     """Each buyer's grade changes up to ``end``: (when, new grade), oldest first."""
     history: dict[int, list[tuple[datetime | None, str | None]]] = defaultdict(list)
-    for start in range(0, len(customer_ids), 500):
-        chunk = customer_ids[start : start + 500]
-        for customer_id, at, grade in session.exec(
-            select(GradeChange.customer_id, GradeChange.at, GradeChange.new_grade)
-            .where(GradeChange.customer_id.in_(chunk), GradeChange.at < end)  # type: ignore[attr-defined]
-            .order_by(GradeChange.customer_id, GradeChange.at, GradeChange.id)
+    for start in range(0, len(customer_ids), ID_CHUNK):
+        chunk = customer_ids[start : start + ID_CHUNK]
+        for customer_id, at, grade in (
+            session.connection()
+            .execute(
+                select(GradeChange.customer_id, GradeChange.at, GradeChange.new_grade)
+                .where(GradeChange.customer_id.in_(chunk), GradeChange.at < end)  # type: ignore[attr-defined]
+                .order_by(GradeChange.customer_id, GradeChange.at, GradeChange.id)
+            )
+            .all()
         ):
             history[customer_id].append((at, grade))
     return history
@@ -166,16 +172,18 @@ def _windows(year: int, month: int, as_of: date, tz: Any) -> list[_Window]:
 def _window_counts(windows: list[_Window], ids: list[int] | None = None) -> Any:
     """Outbound, non-automatic contacts per buyer in each window: one pass over the month.
 
-    For the whole team the direction filter narrows the scan to our outbound contacts
-    (a covering index); for a few given buyers it moves into the sums, so that the
-    planner reaches their messages by buyer instead of scanning the month.
+    For the whole team, or many buyers, the direction filter narrows the scan to our
+    outbound contacts (a covering index); for a few given buyers it moves into the
+    sums, so that the planner reaches their messages by buyer instead of scanning the
+    month.
     """
     first_start = min(w.start for w in windows)
     last_end = max(w.end for w in windows)
     ours = and_(Message.direction == "out", Message.auto.is_(False))  # type: ignore[attr-defined]
     windows = list({w.label: w for w in windows}.values())
     in_window = [and_(Message.at >= w.start, Message.at < w.end) for w in windows]
-    if ids is not None:
+    by_buyer = ids is not None and len(ids) <= FEW_BUYERS
+    if by_buyer:
         in_window = [and_(ours, condition) for condition in in_window]
     statement = select(
         Message.customer_id,
@@ -184,9 +192,9 @@ def _window_counts(windows: list[_Window], ids: list[int] | None = None) -> Any:
             for condition, w in zip(in_window, windows, strict=True)
         ),
     ).where(Message.at >= first_start, Message.at < last_end)
-    if ids is None:
+    if not by_buyer:
         statement = statement.where(ours)
-    else:
+    if ids is not None:
         statement = statement.where(Message.customer_id.in_(ids))  # type: ignore[attr-defined]
     return statement.group_by(Message.customer_id)
 
@@ -278,28 +286,35 @@ def _tally_changed(
     ]
     if owner_id is not None:
         statements = [s.where(Customer.owner_id == owner_id) for s in statements]
-    rows = list({row[0]: row for s in statements for row in session.exec(s).all()}.values())
+    connection = session.connection()
+    rows = list({row[0]: row for s in statements for row in connection.execute(s).all()}.values())
     if not rows:
         return
     ids = [row[0] for row in rows]
     history = grades_between(session, ids, last_end + timedelta(days=7))  # type: ignore[arg-type]
+    spans = list({w.label: w for w in windows}.values())
     window_counts: dict[int, Any] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        for row in session.exec(_window_counts(windows, chunk)):
-            window_counts[row[0]] = row._mapping
+    for start in range(0, len(ids), ID_CHUNK):
+        chunk = ids[start : start + ID_CHUNK]
+        for row in connection.execute(_window_counts(windows, chunk)).all():
+            window_counts[row[0]] = dict(zip((w.label for w in spans), row[1:], strict=True))
     for customer_id, owner, current, acquired in rows:
-        changes = history.get(customer_id) or [(None, current)]  # type: ignore[arg-type]
+        known = history.get(customer_id)
+        changes = known or [(None, current)]
+        # The grade held throughout each span (A and B share their weeks).
+        held = {
+            span.label: _held_throughout(changes, span.start, span.end)
+            for span in spans
+            if known or acquired <= span.start
+        }
+        mine = window_counts.get(customer_id, {})
         grades: set[str] = set()
         ok = True
         for window in windows:
-            if not history.get(customer_id) and acquired > window.start:  # type: ignore[arg-type]
-                continue
-            if _held_throughout(changes, window.start, window.end) != window.grade:
+            if held.get(window.label) != window.grade:
                 continue
             grades.add(window.grade)
-            mine = window_counts.get(customer_id)  # type: ignore[arg-type]
-            if (mine[window.label] if mine is not None else 0) < REQUIRED_CONTACTS[window.grade]:
+            if mine.get(window.label, 0) < REQUIRED_CONTACTS[window.grade]:
                 ok = False
         if not grades:
             continue

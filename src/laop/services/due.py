@@ -135,7 +135,7 @@ def due_list(
     reference, weights, overdue_only = query.reference, GRADE_WEIGHT, query.overdue_only
     # Plain Core rows, unpacked by position: thousands are read, and attribute access
     # or the ORM's bookkeeping per row would cost more than the query.
-    for row in session.connection().execute(select(*DUE_COLUMNS).where(*conditions)):
+    for row in session.connection().execute(select(*DUE_COLUMNS).where(*conditions)).all():
         customer_id, _co, _ct, _cc, grade_held, _o, waiting_since, due_on = row[:8]
         # Awaiting as of the day: the clock opened before the day's end (business time).
         if waiting_since is not None and waiting_since < as_of_end:
