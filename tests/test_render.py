@@ -80,3 +80,20 @@ def test_a_narrow_screen_cuts_the_name_not_the_line(cli, narrow):
     row = next(line for line in lines if line.startswith("1 "))
     assert row.split()[1].startswith("International") and "…" in row
     assert all(cell_len(line) <= 60 for line in lines), lines
+
+
+def test_kpis_of_a_large_team_are_split_to_fit_the_screen(cli, narrow):
+    names = [f"seller{n:02d}" for n in range(9)]
+    for name in names:
+        assert cli("user", "add", name).exit_code == 0
+    out = cli("--as", names[0], "kpi", "--month", "2026-09")
+    assert out.exit_code == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert all(cell_len(line) <= 60 for line in lines), lines
+    headers = [line.split() for line in lines if line.startswith("KPI ") and "业务考核" not in line]
+    assert len(headers) > 1  # several tables
+    shown = [name for header in headers for name in header[1:-1]]
+    assert sorted(shown) == sorted(names)
+    assert all(header[-1] == "team" for header in headers)
+    parts = [line for line in lines if "业务考核" in line]
+    assert parts[0].strip().endswith(f"(1/{len(parts)})")

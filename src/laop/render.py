@@ -586,18 +586,43 @@ def _kpi_cell(row: dict[str, Any], key: str) -> str:
 
 
 def render_kpis(report: dict[str, Any]) -> None:
-    """The monthly assessment: one row per KPI, one column per user and the team.
+    """The monthly assessment: one row per KPI, one column per user, then the team.
 
     Results below their target are red (published vs the split target, RFQ vs quota).
+    A team too large for one screen width is shown in several tables of as many users
+    as fit, each with the KPI names and the team's column.
     """
-    columns = [*report["users"], {"user": "team", **report["team"]}]
-    table = _compact(f"KPI 业务考核 {report['month']}")
-    table.add_column("KPI")
-    for row in columns:
-        table.add_column(escape(row["user"] or "–"), justify="right", no_wrap=True)
-    for key, label in KPI_LABELS:
-        table.add_row(label, *(_kpi_cell(row, key) for row in columns))
-    console.print(table)
+    team = {"user": "team", **report["team"]}
+    cells = {
+        id(row): [_kpi_cell(row, key) for key, _label in KPI_LABELS]
+        for row in [*report["users"], team]
+    }
+
+    def width(row: dict[str, Any]) -> int:
+        texts = [Text.from_markup(c) for c in cells[id(row)]]
+        return max(cell_len(row["user"] or "–"), *(t.cell_len for t in texts)) + 3
+
+    fixed = max(cell_len(label) for _key, label in KPI_LABELS) + 1 + width(team)
+    groups: list[list[dict[str, Any]]] = [[]]
+    used = fixed
+    for row in report["users"]:
+        needed = width(row)
+        if groups[-1] and used + needed > console.width:
+            groups.append([])
+            used = fixed
+        groups[-1].append(row)
+        used += needed
+    for number, group in enumerate(groups, start=1):
+        part = f" ({number}/{len(groups)})" if len(groups) > 1 else ""
+        table = _compact(f"KPI 业务考核 {report['month']}{part}")
+        table.add_column("KPI")
+        for row in [*group, team]:
+            table.add_column(escape(row["user"] or "–"), justify="right", no_wrap=True)
+        for index, (_key, label) in enumerate(KPI_LABELS):
+            table.add_row(label, *(cells[id(row)][index] for row in [*group, team]))
+        if number > 1:
+            console.print()
+        console.print(table)
 
 
 def render_stats(rows: list[dict[str, Any]], *, by: str) -> None:
