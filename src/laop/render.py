@@ -206,6 +206,7 @@ class Col:
     header: str
     max_width: int | None = None  # longer cells end in "…"
     min_width: int | None = None  # flexible: gives up width down to this on a narrow screen
+    right: bool = False  # numbers line up on the right
 
 
 Cell = str | tuple[str, str]  # text, or (text, style)
@@ -235,7 +236,7 @@ def render_listing(title: Text, columns: list[Col], rows: list[list[Cell]]) -> N
     out = Text()
     out.append_text(title)
     out.append("\n")
-    _line(out, [Col(c.header) for c in columns], [c.header for c in columns], widths, "bold")
+    _line(out, columns, [c.header for c in columns], widths, "bold")
     out.append("─" * (sum(widths) + GAP * (len(widths) - 1)) + "\n", style="muted")
     for row in rows:
         _line(out, columns, row, widths, None)
@@ -256,9 +257,15 @@ def _line(
         if size > width:
             text = set_cell_size(text, width - 1) + "…"
             size = width
-        out.append(text, style=cell_style)
-        if index < last:
-            out.append(" " * (width - size + GAP))
+        if columns[index].right:
+            out.append(" " * (width - size))
+            out.append(text, style=cell_style)
+            if index < last:
+                out.append(" " * GAP)
+        else:
+            out.append(text, style=cell_style)
+            if index < last:
+                out.append(" " * (width - size + GAP))
     out.append("\n")
 
 
@@ -512,8 +519,12 @@ def render_orders(rows: list[dict[str, Any]]) -> None:
 
 
 def _progress(done: float, target: float) -> str:
-    text = f"{done:g}/{target:g}"
-    return f"[overdue]{text}[/overdue]" if done < target else f"[ok]{text}[/ok]"
+    text, style = _progress_cell(done, target)
+    return f"[{style}]{text}[/{style}]"
+
+
+def _progress_cell(done: float, target: float) -> tuple[str, str]:
+    return f"{done:g}/{target:g}", "overdue" if done < target else "ok"
 
 
 def render_quota(status: dict[str, Any]) -> None:
@@ -572,12 +583,12 @@ RATE_KEYS = {
 }
 
 
-def _kpi_cell(row: dict[str, Any], key: str) -> str:
+def _kpi_cell(row: dict[str, Any], key: str) -> Cell:
     value = row[key]
     if key == "products_published" and row["publish_target"] is not None:
-        return _progress(value, row["publish_target"])
+        return _progress_cell(value, row["publish_target"])
     if key == "rfq_quotes" and row["rfq_quota"] is not None:
-        return _progress(value, row["rfq_quota"])
+        return _progress_cell(value, row["rfq_quota"])
     if key in RATE_KEYS:
         return _rate(value)
     if key == "avg_reply_hours":
@@ -599,10 +610,10 @@ def render_kpis(report: dict[str, Any]) -> None:
     }
 
     def width(row: dict[str, Any]) -> int:
-        texts = [Text.from_markup(c) for c in cells[id(row)]]
-        return max(cell_len(row["user"] or "–"), *(t.cell_len for t in texts)) + 3
+        texts = [c if isinstance(c, str) else c[0] for c in cells[id(row)]]
+        return max(cell_len(row["user"] or "–"), *map(cell_len, texts)) + GAP
 
-    fixed = max(cell_len(label) for _key, label in KPI_LABELS) + 1 + width(team)
+    fixed = max(cell_len(label) for _key, label in KPI_LABELS) + width(team)
     groups: list[list[dict[str, Any]]] = [[]]
     used = fixed
     for row in report["users"]:
@@ -614,15 +625,17 @@ def render_kpis(report: dict[str, Any]) -> None:
         used += needed
     for number, group in enumerate(groups, start=1):
         part = f" ({number}/{len(groups)})" if len(groups) > 1 else ""
-        table = _compact(f"KPI 业务考核 {report['month']}{part}")
-        table.add_column("KPI")
-        for row in [*group, team]:
-            table.add_column(escape(row["user"] or "–"), justify="right", no_wrap=True)
-        for index, (_key, label) in enumerate(KPI_LABELS):
-            table.add_row(label, *(cells[id(row)][index] for row in [*group, team]))
+        shown = [*group, team]
         if number > 1:
             console.print()
-        console.print(table)
+        render_listing(
+            Text(f"KPI 业务考核 {report['month']}{part}"),
+            [Col("KPI"), *(Col(row["user"] or "–", right=True) for row in shown)],
+            [
+                [label, *(cells[id(row)][index] for row in shown)]
+                for index, (_key, label) in enumerate(KPI_LABELS)
+            ],
+        )
 
 
 def render_stats(rows: list[dict[str, Any]], *, by: str) -> None:
