@@ -125,6 +125,66 @@ def test_dates_that_are_refused():
     assert offset == datetime(2026, 3, 5, 2, 0, tzinfo=UTC)
 
 
+@given(
+    st.one_of(
+        st.text(max_size=12),
+        st.sampled_from(["N/A", "UNKNOWN", "None", "—", "暂无", "ﬀ", "ß" * 4, "İ" * 4]),
+    )
+)
+def test_placeholders_are_recognised_by_their_folded_text(text):
+    from laop.services.sheet_values import PLACEHOLDERS, is_placeholder
+
+    assert is_placeholder(text) == (text.casefold() in PLACEHOLDERS)
+
+
+def test_the_row_cleaner_pools_columns_and_names_bad_dates_as_written():
+    from zoneinfo import ZoneInfo
+
+    from laop.services.import_rows import RowCleaner
+    from laop.services.sheet import Column
+
+    columns = [
+        Column(0, "Company", "company"),
+        Column(1, "Products", "products"),
+        Column(2, "More products", "products"),
+        Column(3, "First contact", "acquired"),
+        Column(4, "Inquiry date", "acquired"),
+        Column(5, "Last follow-up", "last_contact"),
+        Column(6, "Website", None),
+        Column(7, "City", "city"),
+        Column(8, "Town", "city"),
+        Column(9, "ID", "ignore"),
+    ]
+    cleaner = RowCleaner(columns, users={}, tz=ZoneInfo("Asia/Shanghai"), now=NOW)
+    row = cleaner.clean(
+        [
+            " Acme GmbH ",
+            "LED, LED strip；LED",
+            "LED strip, panel",
+            datetime(2026, 2, 1, 9, 30),
+            "2026/1/5",
+            "n/a",
+            "acme.de",
+            "Berlin",
+            "Hamburg",
+            7.0,
+        ]
+    )
+    assert row.data.company == "Acme GmbH"
+    assert row.data.products == ["LED", "LED strip", "panel"]
+    assert row.acquired == datetime(2026, 1, 5, 4, 0, tzinfo=UTC)  # noon in Shanghai
+    assert row.last_contact is None
+    assert (row.data.city, row.data.notes) == ("Berlin", "Website: acme.de\nTown: Hamburg")
+    # Short rows are read as far as they go.
+    assert cleaner.clean(["Solo Ltd"]).data.company == "Solo Ltd"
+    assert cleaner.clean(["", None, ""]) is None
+    future = datetime(2026, 3, 12, 8, 15)
+    with pytest.raises(InvalidInput, match="'2026-03-12 08:15' lies in the future"):
+        cleaner.clean(["Late Ltd", "", "", "", "", future])
+    with pytest.raises(InvalidInput, match="'2026-03-13' lies in the future"):
+        cleaner.clean(["Later Ltd", "", "", date(2026, 3, 13)])
+
+
 def test_grades_from_letters_digits_and_stars():
     table = {
         "A": "A",

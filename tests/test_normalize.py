@@ -204,6 +204,22 @@ def test_split_multi(cell, items):
     assert split_multi(cell) == items
 
 
+# Cells as they come: mostly one item, sometimes separators, spaces of every kind.
+CELLS = st.one_of(
+    st.text(),
+    st.text(alphabet=string.ascii_letters + string.digits + "@.+-_", max_size=30),
+    st.text(alphabet="ab@.+1/／ ,;|、，；\t\n\r\x0b\x0c\x1c\x85\xa0\u3000", max_size=12),
+)
+
+
+@settings(max_examples=500)
+@given(CELLS)
+def test_split_multi_fast_path_agrees_with_the_general_split(cell):
+    from laop.services.normalize import _split_items
+
+    assert split_multi(cell) == _split_items(cell)
+
+
 def test_split_multi_items_normalise():
     cell = "+86 138-0013-8000; 0049 30 1234567 / ann@acme.de"
     phones = [p for p in split_multi(cell) if "@" not in p]
@@ -538,11 +554,30 @@ def test_ascii_text_takes_a_fast_path_to_the_same_words(text):
     from laop.services.normalize import _fold, _tokens
 
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
-    words = "".join(
-        ch if unicodedata.category(ch)[0] in "LNM" else " " for ch in folded
-    ).split()
+    words = "".join(ch if unicodedata.category(ch)[0] in "LNM" else " " for ch in folded).split()
     assert _fold(text) == folded
     assert _tokens(folded) == words
+
+
+NAMES = st.one_of(
+    st.text(alphabet=st.characters(max_codepoint=127), max_size=40),
+    st.lists(
+        st.sampled_from(
+            ["a", "b", "s", "&", "co", "ltd", "sa", "de", "cv", "pt", "mr", "dr", "and", ".", " "]
+        ),
+        max_size=10,
+    ).map(" ".join),
+)
+
+
+@settings(max_examples=500)
+@given(NAMES)
+def test_ascii_keys_need_one_pass(name):
+    # An ASCII name is keyed in one pass; the general rule repeats until stable.
+    from laop.services.normalize import _company_key_once, _fixed_point, _person_key_once
+
+    assert company_key(name) == _fixed_point(_company_key_once, name)
+    assert person_key(name) == _fixed_point(_person_key_once, name)
 
 
 # ------------------------------------------------------------------------ person_key

@@ -9,7 +9,7 @@ to nothing is kept in the notes as a "Header: value" line, so no cell is lost.
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -41,6 +41,9 @@ FUTURE_TOLERANCE = timedelta(days=1)
 SINGLE = frozenset(
     ("company", "contact", "country", "city", "nature", "source", "strength", "grade", "owner")
 )
+DATE_FIELDS = frozenset(("acquired", "last_contact"))
+CACHE_LIMIT = 50_000  # cleaned values kept per cache (contact names, product cells)
+_MISSING = object()
 
 # Plain ASCII addresses that email_validator would accept unchanged but for case: checked
 # here in a microsecond instead of 60 (tests compare both on generated addresses).
@@ -74,7 +77,14 @@ class CleanRow:
 
 
 class RowCleaner:
-    """Cleans rows of one sheet; caches what repeats (countries, owners, vocabularies)."""
+    """Cleans rows of one sheet; caches what repeats (countries, owners, vocabularies).
+
+    Rows are cleaned by the hundred thousand, so the per-cell work is kept small:
+    values that repeat down a column (countries, grades, contact names, product lists)
+    are cleaned once, and a date cell's text is only spelled out for an error message.
+    The checks run in a fixed order, so a row with several bad values always reports
+    the same one.
+    """
 
     def __init__(
         self,
@@ -90,91 +100,154 @@ class RowCleaner:
             for c in sorted(columns, key=lambda c: c.index)
             if c.field != "ignore"
         ]
+        self.width = max((c[0] for c in self.columns), default=-1) + 1
         self.users = users  # folded name or sub-account → user id
         self.tz = tz
         self.latest = now + FUTURE_TOLERANCE
-        self._cache: dict[tuple[str, str], Any] = {}
+        # Per kind of value: cell text → cleaned value (or the InvalidInput it raised).
+        self._cache: dict[str, dict[str, Any]] = {
+            kind: {} for kind in ("country", "nature", "source", "grade", "owner")
+        }
+        self._products: dict[str, list[str]] = {}
+        self._person_keys: dict[str, str] = {}
 
     def clean(self, cells: list[Any]) -> CleanRow | None:
         """The row's buyer; None for a blank row. Raises InvalidInput for a bad value."""
-        values: dict[str, list[tuple[str, Any, str]]] = {}  # field → (label, cell, text)
+        # field → (label, cell, text); a date cell's text is None until needed.
+        values: dict[str, list[tuple[str, Any, str | None]]] = {}
         extra: list[str] = []
-        width = len(cells)
-        for index, name, label in self.columns:
-            if index >= width:
-                break
+        columns = self.columns
+        if len(cells) < self.width:
+            columns = [c for c in columns if c[0] < len(cells)]
+        for index, name, label in columns:
             raw = cells[index]
-            text = raw.strip() if type(raw) is str else cell_text(raw)
-            if not text:
+            kind = type(raw)
+            if kind is str:
+                if not raw:
+                    continue
+                text: str | None = raw.strip()
+                if not text:
+                    continue
+            elif raw is None:
                 continue
+            elif (kind is datetime or kind is date) and name in DATE_FIELDS:
+                # Spelled out (cell_text) only for an error message; never empty
+                # nor a placeholder.
+                text = None
+            else:
+                text = cell_text(raw)
+                if not text:
+                    continue
             if name is None:
                 extra.append(f"{label}: {text}")
-            elif name == "notes" or not is_placeholder(text):
-                values.setdefault(name, []).append((label, raw, text))
+                continue
+            if text is not None and name != "notes" and is_placeholder(text):
+                continue
+            found = values.get(name)
+            if found is None:
+                values[name] = [(label, raw, text)]
+            else:
+                found.append((label, raw, text))
         if not values and not extra:
             return None
         single: dict[str, str] = {}
         for name, found in values.items():
+            first = found[0][2]
             if name in SINGLE:
-                single[name] = found[0][2]
-                extra.extend(f"{label}: {t}" for label, _r, t in found[1:] if t != found[0][2])
+                single[name] = first  # type: ignore[assignment]
+                if len(found) > 1:
+                    extra.extend(f"{label}: {t}" for label, _r, t in found[1:] if t != first)
             limit = MAX_LENGTH.get(name)
             if limit:
-                texts = [t for _l, _r, t in found]
                 if name == "products":
-                    texts = [p for t in texts for p in split_products(t)]
-                if any(len(t) > limit for t in texts):
-                    raise InvalidInput(f"The {name} is longer than {limit} characters.")
+                    texts = [p for _l, _r, t in found for p in self._split_products(t)]  # type: ignore[arg-type]
+                else:
+                    texts = [t for _l, _r, t in found]  # type: ignore[misc]
+                for t in texts:
+                    if len(t) > limit:
+                        raise InvalidInput(f"The {name} is longer than {limit} characters.")
         get = single.get
-        country = self._cached("country", get("country"), normalize_country)
+        cache = self._cache
+        country = self._cached(cache["country"], get("country"), normalize_country)
+        emails = values.get("email")
+        products = values.get("products")
+        notes = values.get("notes")
         data = CleanCustomer(
             company=get("company"),
             contact=get("contact"),
-            emails=list(
-                dict.fromkeys(
-                    fast_email(e) for _l, _r, t in values.get("email", ()) for e in split_multi(t)
-                )
-            ),
-            phones=self._phones(values, country),
+            emails=self._emails(emails) if emails else [],
+            phones=self._phones(values, country)
+            if "phone" in values or "whatsapp" in values
+            else [],
             country=country,
             city=get("city"),
-            nature=self._cached("nature", get("nature"), parse_nature),
-            source=self._cached("source", get("source"), parse_source),
+            nature=self._cached(cache["nature"], get("nature"), parse_nature),
+            source=self._cached(cache["source"], get("source"), parse_source),
             strength=get("strength"),
-            products=list(
-                dict.fromkeys(
-                    p for _l, _r, t in values.get("products", ()) for p in split_products(t)
-                )
-            ),
-            notes="\n".join([t for _l, _r, t in values.get("notes", ())] + extra) or None,
+            products=self._product_list(products) if products else [],
+            notes=("\n".join([t for _l, _r, t in notes] + extra) if notes else "\n".join(extra))  # type: ignore[misc]
+            or None,
         )
         if data.is_empty():
             raise InvalidInput("The row has no company, contact, e-mail or phone.")
-        acquired = self._dates(values.get("acquired", ()))
-        last_contact = self._dates(values.get("last_contact", ()))
+        acquired = values.get("acquired")
+        last_contact = values.get("last_contact")
+        firsts = self._dates(acquired) if acquired else None
+        lasts = self._dates(last_contact) if last_contact else None
+        contact = data.contact
+        if contact:
+            contact_key = self._person_keys.get(contact)
+            if contact_key is None:
+                if len(self._person_keys) >= CACHE_LIMIT:
+                    self._person_keys.clear()
+                contact_key = self._person_keys[contact] = person_key(contact)
+        else:
+            contact_key = ""
         return CleanRow(
             data=data,
             company_key=company_key(data.company) if data.company else "",
-            contact_key=person_key(data.contact) if data.contact else "",
-            grade=self._cached("grade", get("grade"), parse_grade),
-            owner_id=self._cached("owner", get("owner"), self._owner),
-            acquired=min(acquired) if acquired else None,
-            last_contact=max(last_contact) if last_contact else None,
+            contact_key=contact_key,
+            grade=self._cached(cache["grade"], get("grade"), parse_grade),
+            owner_id=self._cached(cache["owner"], get("owner"), self._owner),
+            acquired=min(firsts) if firsts else None,
+            last_contact=max(lasts) if lasts else None,
         )
 
-    def _cached(self, kind: str, text: str | None, parse: Any) -> Any:
+    @staticmethod
+    def _cached(cache: dict[str, Any], text: str | None, parse: Any) -> Any:
         if text is None:
             return None
-        key = (kind, text)
-        if key not in self._cache:
+        found = cache.get(text, _MISSING)
+        if found is _MISSING:
             try:
-                self._cache[key] = parse(text)
+                found = cache[text] = parse(text)
             except InvalidInput as exc:
-                self._cache[key] = exc
-        found = self._cache[key]
-        if isinstance(found, InvalidInput):
+                found = cache[text] = exc
+        if type(found) is InvalidInput:
             raise found
         return found
+
+    def _split_products(self, text: str) -> list[str]:
+        found = self._products.get(text)
+        if found is None:
+            if len(self._products) >= CACHE_LIMIT:
+                self._products.clear()
+            # Without repeats, as the products of a row are listed.
+            found = self._products[text] = list(dict.fromkeys(split_products(text)))
+        return found
+
+    def _product_list(self, found: list[tuple[str, Any, str | None]]) -> list[str]:
+        if len(found) == 1:
+            return list(self._split_products(found[0][2]))  # type: ignore[arg-type]
+        return list(dict.fromkeys(p for _l, _r, t in found for p in self._split_products(t)))  # type: ignore[arg-type]
+
+    @staticmethod
+    def _emails(found: list[tuple[str, Any, str | None]]) -> list[str]:
+        if len(found) == 1:
+            items = split_multi(found[0][2])  # type: ignore[arg-type]
+            if len(items) == 1:
+                return [fast_email(items[0])]
+        return list(dict.fromkeys(fast_email(e) for _l, _r, t in found for e in split_multi(t)))  # type: ignore[arg-type]
 
     def _owner(self, text: str) -> int:
         found = self.users.get(text.casefold())
@@ -186,27 +259,29 @@ class RowCleaner:
         return found
 
     def _phones(
-        self, values: dict[str, list[tuple[str, Any, str]]], country: str | None
+        self, values: dict[str, list[tuple[str, Any, str | None]]], country: str | None
     ) -> list[tuple[str, bool]]:
         phones: dict[str, bool] = {}
         for name in ("phone", "whatsapp"):
             for _label, _raw, text in values.get(name, ()):
-                for item in split_multi(text):
+                for item in split_multi(text):  # type: ignore[arg-type]
                     number = _phone(item, country)
                     phones[number] = phones.get(number, False) or name == "whatsapp"
         return list(phones.items())
 
-    def _dates(self, found: Any) -> list[datetime]:
+    def _dates(self, found: list[tuple[str, Any, str | None]]) -> list[datetime]:
         dates = []
+        tz, latest = self.tz, self.latest
         for _label, raw, text in found:
             moment = parse_sheet_date(raw)
             if moment is None:
                 continue
             if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=self.tz)
+                moment = moment.replace(tzinfo=tz)
             moment = moment.astimezone(UTC)
-            if moment > self.latest:
-                raise InvalidInput(f"The date {text!r} lies in the future.")
+            if moment > latest:
+                shown = cell_text(raw) if text is None else text
+                raise InvalidInput(f"The date {shown!r} lies in the future.")
             dates.append(moment)
         return dates
 

@@ -255,6 +255,8 @@ _BEFORE_PLUS = re.compile(r"\s+(?=\+)")
 # "030/1234567" is one German number (area code / subscriber); "13800138000/
 # 13900139000" is two Chinese mobiles. A left side this short is an area code.
 _AREA_CODE_DIGITS = 5
+# Any character that can split a cell (separators, slashes, whitespace).
+_MULTI_MARKS = re.compile(r"[,;\n\r\t、，；|｜/／\s]")
 
 
 def split_multi(value: str) -> list[str]:
@@ -267,6 +269,13 @@ def split_multi(value: str) -> list[str]:
     area-code separator (``030/1234567``), not a list separator. Items are stripped,
     empties dropped and duplicates (ignoring case) removed; order is kept.
     """
+    if not _MULTI_MARKS.search(value):
+        # No separator and no space: the cell is one item (most cells are).
+        return [value] if value else []
+    return _split_items(value)
+
+
+def _split_items(value: str) -> list[str]:
     items: list[str] = []
     for chunk in _CELL_SEPARATORS.split(value):
         for part in _split_slashes(chunk):
@@ -794,6 +803,11 @@ def company_key(name: str) -> str:
     Letters of every script are kept. Never raises; returns "" when nothing but a
     legal form (or nothing at all) was given.
     """
+    if name.isascii():
+        # One pass is already stable: its words are lower-case [a-z0-9]+ runs with no
+        # two one-letter words side by side (_join_initials glued them), and legal
+        # forms were stripped until none was left, so a second pass changes nothing.
+        return _company_key_once(name)
     return _fixed_point(_company_key_once, name)
 
 
@@ -810,6 +824,9 @@ def person_key(name: str) -> str:
     "Dr", "Herr", "Sra.", "M."), as are 先生/女士/小姐 after a Chinese name.
     Never raises; returns "" when only an honorific was given.
     """
+    if name.isascii():
+        # Stable after one pass, as company_key: lower-case words, honorifics gone.
+        return _person_key_once(name)
     return _fixed_point(_person_key_once, name)
 
 
