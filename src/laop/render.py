@@ -4,24 +4,21 @@ Imported only by commands that draw tables, so that scripts asking for --json ne
 pay for Rich.
 """
 
-from dataclasses import dataclass
 from typing import Any
 
 from rich import box
-from rich.cells import cell_len, set_cell_size
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from laop.listing import progress_cell
+from laop.listing import rate_text as _rate
+from laop.listing import short_time as _short
 from laop.output import console
 
 
 def grade_cell(grade: str | None) -> str:
     return f"[grade.{grade}]{grade}[/]" if grade else "[grade.none]–[/]"
-
-
-def _short(moment: str | None) -> str:
-    return moment[:16].replace("T", " ") if moment else ""
 
 
 def render_customers(views: list[dict[str, Any]], *, title: str = "Customers 客户") -> None:
@@ -192,170 +189,6 @@ def _compact(title: str, **style: Any) -> Table:
     )
 
 
-def _more(shown: int, total: int) -> None:
-    if total > shown:
-        console.print(
-            f"[muted]… and {total - shown} more (--limit 0 shows all; --json for scripts)[/muted]"
-        )
-
-
-@dataclass(frozen=True)
-class Col:
-    """A column of a listing: its header, and how its cells may be cut to fit."""
-
-    header: str
-    max_width: int | None = None  # longer cells end in "…"
-    min_width: int | None = None  # flexible: gives up width down to this on a narrow screen
-    right: bool = False  # numbers line up on the right
-
-
-Cell = str | tuple[str, str]  # text, or (text, style)
-
-
-def render_listing(title: Text, columns: list[Col], rows: list[list[Cell]]) -> None:
-    """Rows in aligned columns under a bold header, one screen line per row.
-
-    Long lists (the due list runs many times a day) are drawn as styled lines rather
-    than a Rich Table, which measures and wraps every cell: a tenth of the time.
-    Widths count East Asian characters as two cells; a cell too long for its column
-    is cut with "…".
-    """
-    texts = [[c if isinstance(c, str) else c[0] for c in row] for row in rows]
-    widths = []
-    for index, column in enumerate(columns):
-        width = max([cell_len(column.header), *(cell_len(row[index]) for row in texts)])
-        widths.append(min(width, column.max_width) if column.max_width else width)
-    # Too wide for the screen: the flexible columns give up width, rightmost first.
-    excess = sum(widths) + GAP * (len(widths) - 1) - console.width
-    for index in reversed(range(len(columns))):
-        least = columns[index].min_width
-        if excess > 0 and least is not None:
-            given = min(max(widths[index] - least, 0), excess)
-            widths[index] -= given
-            excess -= given
-    out = Text()
-    out.append_text(title)
-    out.append("\n")
-    _line(out, columns, [c.header for c in columns], widths, "bold")
-    out.append("─" * (sum(widths) + GAP * (len(widths) - 1)) + "\n", style="muted")
-    for row in rows:
-        _line(out, columns, row, widths, None)
-    console.print(out, end="", no_wrap=True, overflow="crop")
-
-
-GAP = 2  # spaces between columns
-
-
-def _line(
-    out: Text, columns: list[Col], row: list[Cell], widths: list[int], style: str | None
-) -> None:
-    last = len(row) - 1
-    for index, cell in enumerate(row):
-        text, cell_style = (cell, style) if isinstance(cell, str) else cell
-        width = widths[index]
-        size = cell_len(text)
-        if size > width:
-            text = set_cell_size(text, width - 1) + "…"
-            size = width
-        if columns[index].right:
-            out.append(" " * (width - size))
-            out.append(text, style=cell_style)
-            if index < last:
-                out.append(" " * GAP)
-        else:
-            out.append(text, style=cell_style)
-            if index < last:
-                out.append(" " * (width - size + GAP))
-    out.append("\n")
-
-
-def render_due(found: Any, *, as_of: str) -> None:
-    """The morning list (a services.due.DueList): awaiting our reply, then follow-ups.
-
-    Each section shows its most urgent rows first, so nothing urgent hides below a cut.
-    """
-    if not found.awaiting and not found.follow_up:
-        console.print(f"[ok]Nothing due as of {as_of}.[/ok]")
-        return
-    rows = found.rows
-    several_owners = len({r["owner"] for r in rows}) > 1
-    waiting = [r for r in rows if r["awaiting_reply"]]
-    follow = [r for r in rows if not r["awaiting_reply"]]
-    owner = [Col("Owner")] if several_owners else []
-    if waiting:
-        lines = [
-            [
-                (str(r["customer_id"]), "id"),
-                r["company"] or r["contact"] or "",
-                _grade_cell(r["grade"]),
-                *([r["owner"] or ""] if several_owners else []),
-                _short(r["awaiting_since"])[5:],
-                r["suggested_channel"],
-                r["open_inquiry_product"] or "",
-            ]
-            for r in waiting
-        ]
-        render_listing(
-            Text(f"Awaiting our reply 待回复 ({found.awaiting})", style="awaiting"),
-            [
-                Col("ID"),
-                Col("Buyer 客户", max_width=40, min_width=14),
-                Col("Grade"),
-                *owner,
-                Col("Since"),
-                Col("Reply via"),
-                Col("Product 产品", max_width=16, min_width=12),
-            ],
-            lines,
-        )
-        _more(len(waiting), found.awaiting)
-    if follow:
-        if waiting:
-            console.print()
-        lines = []
-        for r in follow:
-            late = r["days_overdue"]
-            if late > 0:
-                due_cell: Cell = (f"{late}d late", "overdue")
-            else:
-                due_cell = "today" if late == 0 else f"in {-late}d"
-            lines.append(
-                [
-                    (str(r["customer_id"]), "id"),
-                    r["company"] or r["contact"] or "",
-                    _grade_cell(r["grade"]) if r["grade"] else ("grade!", "grade.none"),
-                    *([r["owner"] or ""] if several_owners else []),
-                    due_cell,
-                    (r["last_out_at"] or "")[5:10] or "–",
-                    r["suggested_channel"],
-                    r["open_inquiry_product"] or "",
-                ]
-            )
-        render_listing(
-            Text(f"Follow up 待跟进 as of {as_of} ({found.follow_up})"),
-            [
-                Col("ID"),
-                Col("Buyer 客户", max_width=40, min_width=14),
-                Col("Grade"),
-                *owner,
-                Col("Due"),
-                Col("Last out"),
-                Col("Via"),
-                Col("Product 产品", max_width=16, min_width=12),
-            ],
-            lines,
-        )
-        _more(len(follow), found.follow_up)
-
-
-def _grade_cell(grade: str | None) -> Cell:
-    return (grade, f"grade.{grade}") if grade else ("–", "grade.none")
-
-
-def _rate(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1%}"
-
-
 def render_a_list(report: dict[str, Any]) -> None:
     """The manager's monthly A-grade list."""
     rows = report["customers"]
@@ -519,12 +352,8 @@ def render_orders(rows: list[dict[str, Any]]) -> None:
 
 
 def _progress(done: float, target: float) -> str:
-    text, style = _progress_cell(done, target)
+    text, style = progress_cell(done, target)
     return f"[{style}]{text}[/{style}]"
-
-
-def _progress_cell(done: float, target: float) -> tuple[str, str]:
-    return f"{done:g}/{target:g}", "overdue" if done < target else "ok"
 
 
 def render_quota(status: dict[str, Any]) -> None:
@@ -557,85 +386,6 @@ def render_quota(status: dict[str, Any]) -> None:
     console.print(table)
     for warning in status["warnings"]:
         console.print(f"[warn]! {escape(warning)}[/warn]")
-
-
-KPI_LABELS = (
-    ("products_published", "Products published 发品"),
-    ("rfq_quotes", "RFQ quotes 报价"),
-    ("visitor_marketing", "Visitor marketing 访客营销"),
-    ("timely_reply_rate", "Timely reply rate 及时回复率"),
-    ("same_day_rate", "Same-day reply rate 当天回复率"),
-    ("avg_reply_hours", "Average reply time 平均回复时长"),
-    ("conversion_rate", "Conversion rate 商机转换率"),
-    ("new_deal_customers", "New deal customers 新成交客户"),
-    ("classification_rate", "Classification rate 归档分类"),
-    ("cadence_compliance", "Cadence compliance 跟进达标率"),
-    ("online_hours", "Online hours 在线时长"),
-)
-
-
-RATE_KEYS = {
-    "timely_reply_rate",
-    "same_day_rate",
-    "conversion_rate",
-    "classification_rate",
-    "cadence_compliance",
-}
-
-
-def _kpi_cell(row: dict[str, Any], key: str) -> Cell:
-    value = row[key]
-    if key == "products_published" and row["publish_target"] is not None:
-        return _progress_cell(value, row["publish_target"])
-    if key == "rfq_quotes" and row["rfq_quota"] is not None:
-        return _progress_cell(value, row["rfq_quota"])
-    if key in RATE_KEYS:
-        return _rate(value)
-    if key == "avg_reply_hours":
-        return "–" if value is None else f"{value:.1f} h"
-    return f"{value:g}"
-
-
-def render_kpis(report: dict[str, Any]) -> None:
-    """The monthly assessment: one row per KPI, one column per user, then the team.
-
-    Results below their target are red (published vs the split target, RFQ vs quota).
-    A team too large for one screen width is shown in several tables of as many users
-    as fit, each with the KPI names and the team's column.
-    """
-    team = {"user": "team", **report["team"]}
-    cells = {
-        id(row): [_kpi_cell(row, key) for key, _label in KPI_LABELS]
-        for row in [*report["users"], team]
-    }
-
-    def width(row: dict[str, Any]) -> int:
-        texts = [c if isinstance(c, str) else c[0] for c in cells[id(row)]]
-        return max(cell_len(row["user"] or "–"), *map(cell_len, texts)) + GAP
-
-    fixed = max(cell_len(label) for _key, label in KPI_LABELS) + width(team)
-    groups: list[list[dict[str, Any]]] = [[]]
-    used = fixed
-    for row in report["users"]:
-        needed = width(row)
-        if groups[-1] and used + needed > console.width:
-            groups.append([])
-            used = fixed
-        groups[-1].append(row)
-        used += needed
-    for number, group in enumerate(groups, start=1):
-        part = f" ({number}/{len(groups)})" if len(groups) > 1 else ""
-        shown = [*group, team]
-        if number > 1:
-            console.print()
-        render_listing(
-            Text(f"KPI 业务考核 {report['month']}{part}"),
-            [Col("KPI"), *(Col(row["user"] or "–", right=True) for row in shown)],
-            [
-                [label, *(cells[id(row)][index] for row in shown)]
-                for index, (_key, label) in enumerate(KPI_LABELS)
-            ],
-        )
 
 
 def render_stats(rows: list[dict[str, Any]], *, by: str) -> None:

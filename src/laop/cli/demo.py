@@ -63,7 +63,8 @@ def _generate(*, customers: int, messages: int, users: int, seed: int) -> None:
 
 
 def _tour() -> None:
-    from laop.render import render_candidates, render_due
+    from laop.listing import render_due
+    from laop.render import render_candidates
     from laop.services.customers import CustomerInput, customer_views
     from laop.services.demo import load_demo
     from laop.services.due import due_list, resolve_when

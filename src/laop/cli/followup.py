@@ -120,7 +120,7 @@ def due(
 
     Example: laop due today --owner lily
     """
-    from laop.render import render_due
+    from laop.listing import render_due
     from laop.services.due import due_list, resolve_when
 
     with store(write=False) as session:

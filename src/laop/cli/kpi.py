@@ -30,7 +30,7 @@ def kpi(
 
     Example: laop kpi --month 2026-10 --xlsx 客户信息统计表-2026-10.xlsx
     """
-    from laop.render import render_kpis
+    from laop.listing import render_kpis
     from laop.services.clock import business_tz, parse_month
     from laop.services.kpi import monthly_kpis
     from laop.services.users import get_user
