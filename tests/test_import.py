@@ -409,6 +409,52 @@ def test_the_index_decides_like_find_candidates(session):
     assert decisions[-4:-1] == [("match", 8), ("match", 9), ("match", None)]
 
 
+@given(st.lists(st.text(alphabet="abc1", min_size=1, max_size=9), max_size=10, unique=True))
+def test_name_covers_are_the_smallest_long_enough_word_sets(words):
+    from itertools import combinations
+
+    from laop.services.buyer_index import COVER, MAX_WORDS, _covers
+
+    words = sorted(words)
+    if not words:
+        return
+    if len(words) > MAX_WORDS:
+        assert _covers(words) == [" ".join(words)]
+        return
+    whole = len(" ".join(words))
+    long_enough = [
+        set(combo)
+        for size in range(1, len(words) + 1)
+        for combo in combinations(words, size)
+        if len(" ".join(combo)) >= COVER * whole
+    ]
+    smallest = [c for c in long_enough if not any(o < c for o in long_enough)]
+    assert _covers(words) == [" ".join(w for w in words if w in c) for c in smallest]
+
+
+def test_the_index_finds_words_filed_after_an_earlier_look_up():
+    # Look-ups are remembered until a new word is filed: "acmee" must find "acme",
+    # filed after "acmee" was first looked up.
+    from laop.services.buyer_index import BuyerIndex
+    from laop.services.customers import CleanCustomer
+
+    index = BuyerIndex()
+
+    def match(company):
+        data = CleanCustomer(company, None, [], [], None, None, None, None, None, [], None)
+        return index.match(data, company_key=company.lower(), contact_key="")
+
+    assert match("Acmee Lighting") is None
+    index.set_names(
+        1, company="Acme Lighting", contact=None, company_key="acme lighting", contact_key=""
+    )
+    assert match("Acmee Lighting") == 1
+    assert index.add_contact(2, "email", "Ann@Gmail.com") is None
+    assert index.add_contact(2, "email", "ann@acme.de") == "acme.de"
+    assert index.add_contact(2, "phone", "+49301234567") is None
+    assert index.company_domain("x@yahoo.com.vn") is None
+
+
 # ------------------------------------------------------------------ the sample sheets
 
 

@@ -32,6 +32,7 @@ not among all buyers (it only matters when dozens of buyers have near-identical 
 """
 
 from dataclasses import dataclass
+from functools import cache
 from itertools import combinations
 from typing import Any
 
@@ -64,6 +65,9 @@ TYPO_MIN_LENGTH = 4  # shorter words must match exactly
 CANDIDATE_MIN_SCORE = 50.0  # find_candidates' min_score
 CANDIDATE_LIMIT = 10  # find_candidates' limit
 
+DOMAIN_CACHE = 10_000  # e-mails whose company domain is remembered (looked up, then filed)
+_UNKNOWN = object()
+
 Ids = int | list[int]  # one buyer id, or several sharing a key
 
 
@@ -79,20 +83,39 @@ class BuyerRef:
 def _covers(words: list[str]) -> list[str]:
     """The smallest sets of ``words`` whose joined length is ≥ COVER of the whole.
 
-    Each set is given as its words (in the order of ``words``) joined by a space.
+    Each set is given as its words (in the order of ``words``) joined by a space; the
+    sets come smallest first, in the order of itertools.combinations.
     """
-    total = sum(map(len, words)) + len(words) - 1
-    if len(words) > MAX_WORDS:
+    count = len(words)
+    if count > MAX_WORDS:
         return [" ".join(words)]
-    found: list[frozenset[str]] = []
-    for size in range(1, len(words) + 1):
-        for combo in combinations(words, size):
-            if sum(map(len, combo)) + size - 1 < COVER * total:
+    widths = [len(w) + 1 for w in words]  # each word and a space
+    need = COVER * (sum(widths) - 1)
+    widest = sorted(widths, reverse=True)
+    found: list[int] = []
+    covers: list[str] = []
+    for size, subsets in enumerate(_subsets(count), start=1):
+        if sum(widest[:size]) - 1 < need:
+            continue  # no set of this size is long enough
+        for mask, combo in subsets:
+            if sum([widths[i] for i in combo]) - 1 < need:
                 continue
-            chosen = frozenset(combo)
-            if not any(smaller <= chosen for smaller in found):
-                found.append(chosen)
-    return [" ".join(w for w in words if w in cover) for cover in found]
+            for smaller in found:
+                if smaller & mask == smaller:
+                    break
+            else:
+                found.append(mask)
+                covers.append(" ".join([words[i] for i in combo]))
+    return covers
+
+
+@cache
+def _subsets(count: int) -> list[list[tuple[int, tuple[int, ...]]]]:
+    """The non-empty subsets of range(count) by size: (bit mask, indices) each."""
+    return [
+        [(sum(1 << i for i in combo), combo) for combo in combinations(range(count), size)]
+        for size in range(1, count + 1)
+    ]
 
 
 def _deletions(word: str) -> set[str]:
@@ -123,18 +146,39 @@ class BuyerIndex:
         # One-deletion variants of every word (by hash), to find a word again despite a
         # typo (SymSpell's trick); a hash collision only adds a candidate to score.
         self._typos: dict[int, str | tuple[str, ...]] = {}
+        # _similar's answers, valid while no word is filed under its typos (the
+        # vocabulary of names soon stops growing, while names keep coming).
+        self._similar_to: dict[str, list[str]] = {}
+        self._domain_of: dict[str, str | None] = {}
+        # The last _covers answer: a created row's name is looked up, then filed.
+        self._last_covers: tuple[list[str], list[str]] = ([], [])
 
     # ------------------------------------------------------------------ filling
 
-    def add_contact(self, customer_id: int, kind: str, value: str) -> None:
-        """File an e-mail or phone (E.164) of a buyer."""
+    def add_contact(self, customer_id: int, kind: str, value: str) -> str | None:
+        """File an e-mail or phone (E.164) of a buyer; returns its company domain.
+
+        The company domain is an e-mail's domain unless it is free mail; None for a
+        phone.
+        """
         if kind == "email":
             _file(self.emails, value, customer_id)
-            domain = email_domain(value)
-            if domain and not is_free_mail(domain):
+            domain = self.company_domain(value)
+            if domain:
                 _file(self.domains, domain, customer_id)
-        else:
-            _file(self.phones, value, customer_id)
+            return domain
+        _file(self.phones, value, customer_id)
+        return None
+
+    def company_domain(self, email: str) -> str | None:
+        """The e-mail's domain, None for free mail or no domain (remembered a while)."""
+        found = self._domain_of.get(email, _UNKNOWN)
+        if found is _UNKNOWN:
+            if len(self._domain_of) >= DOMAIN_CACHE:
+                self._domain_of.clear()
+            domain = email_domain(email)
+            found = self._domain_of[email] = None if not domain or is_free_mail(domain) else domain
+        return found  # type: ignore[return-value]
 
     def has_contact(self, customer_id: int, kind: str, value: str) -> bool:
         """Whether the buyer already has this e-mail or phone."""
@@ -166,13 +210,14 @@ class BuyerIndex:
             _file(self._by_numbers, numbers, customer_id)
         else:
             self._plain.add(customer_id)
-        for cover in _covers(words):
+        for cover in self._covers(words):
             _file(self._by_cover, cover, customer_id)
         for word in words:
             known = self._by_word.get(word)
             if known is None:
                 self._by_word[word] = customer_id
                 if len(word) >= TYPO_MIN_LENGTH - 1 and not word.isdigit():
+                    self._similar_to.clear()
                     for variant in _deletions(word):
                         self._file_typo(hash(variant), word)
             elif isinstance(known, int):
@@ -190,6 +235,13 @@ class BuyerIndex:
                 self._typos[variant] = (known, word)
         elif word not in known:
             self._typos[variant] = (*known, word)
+
+    def _covers(self, words: list[str]) -> list[str]:
+        last_words, last = self._last_covers
+        if words != last_words:
+            last = _covers(words)
+            self._last_covers = (words, last)
+        return last
 
     def _holders(self, words: list[str]) -> set[int]:
         """The buyers whose name has one of ``words`` (the stored set itself for one)."""
@@ -217,9 +269,7 @@ class BuyerIndex:
         """Those of ``ids`` whose name has one of ``words``."""
         tables = [self._by_word[word] for word in words]
         return {
-            cid
-            for cid in ids
-            if any(cid == t if isinstance(t, int) else cid in t for t in tables)
+            cid for cid in ids if any(cid == t if isinstance(t, int) else cid in t for t in tables)
         }
 
     def _sharing(self, groups: list[list[str]], numbers: str) -> set[int]:
@@ -261,10 +311,10 @@ class BuyerIndex:
         for phone, _whatsapp in data.phones:
             for cid in _ids(self.phones, phone):
                 note(cid, "phone", SCORE_PHONE, f"same phone {phone}")
-        for domain in sorted({email_domain(e) for e in data.emails}):
-            if is_free_mail(domain):
-                continue
-            for cid in _ids(self.domains, domain):
+        domains = {self.company_domain(e) for e in data.emails}
+        domains.discard(None)
+        for domain in sorted(domains):  # type: ignore[type-var]
+            for cid in _ids(self.domains, domain):  # type: ignore[arg-type]
                 note(cid, "domain", SCORE_DOMAIN, f"same e-mail domain {domain}")
         if company_key:
             self._company_evidence(company_key, set(evidence), note)
@@ -332,17 +382,26 @@ class BuyerIndex:
         ids = set(_ids(self._by_key, key))
         ids.update(_ids(self._by_condensed, "".join(key.split())))
         words = sorted(set(key.split()))
-        # Stored names made (mostly) of the row's words.
+        # Stored names made (mostly) of the row's words. A cover is filed with its
+        # words, so only the row's words some stored name has can make one up.
         if len(words) <= MAX_WORDS:
-            for size in range(1, len(words) + 1):
-                for combo in combinations(words, size):
-                    ids.update(_ids(self._by_cover, " ".join(combo)))
+            by_word, by_cover = self._by_word, self._by_cover
+            present = [w for w in words if w in by_word]
+            for subsets in _subsets(len(present)):
+                for _mask, combo in subsets:
+                    known = by_cover.get(" ".join([present[i] for i in combo]))
+                    if known is None:
+                        continue
+                    if isinstance(known, int):
+                        ids.add(known)
+                    else:
+                        ids.update(known)
         else:
             ids.update(_ids(self._by_cover, " ".join(words)))
         # Stored names holding all the row's words, or (``similar``) enough of them,
         # a word one typo away counting as the word.
         numbers = name_numbers(key)
-        covers = _covers(words) if similar else [" ".join(words)]
+        covers = self._covers(words) if similar else [" ".join(words)]
         for cover in covers:
             groups = [self._similar(w) if similar else self._exact(w) for w in cover.split()]
             if all(groups):
@@ -359,12 +418,18 @@ class BuyerIndex:
         """The stored words equal to ``word`` or one typo from it (digits: only itself)."""
         if len(word) < TYPO_MIN_LENGTH or word.isdigit():
             return [word] if word in self._by_word else []
+        known = self._similar_to.get(word)
+        if known is not None:
+            return known
+        # A word of this length in _by_word is filed under its typos too, so the
+        # answer changes only when a word is filed there (which clears the cache).
         similar = {word} if word in self._by_word else set()
         for variant in _deletions(word):
             found = self._typos.get(hash(variant))
             if found:
                 similar.update((found,) if isinstance(found, str) else found)
-        return list(similar)
+        known = self._similar_to[word] = list(similar)
+        return known
 
 
 def _score(kinds: dict[str, tuple[float, str]]) -> float:

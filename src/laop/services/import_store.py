@@ -31,7 +31,7 @@ from laop.models import (
     Message,
 )
 from laop.services.buyer_index import BuyerIndex
-from laop.services.normalize import email_domain, is_free_mail, region_of
+from laop.services.normalize import region_of
 
 __all__ = ["Buyer", "ImportStore", "bind_converters", "write_rows"]
 
@@ -122,8 +122,11 @@ class ImportStore:
         # Stored buyers whose follow-up state must be derived again after the import.
         self.refresh: set[int] = set()
         self.dialect = session.get_bind().dialect.name
-        self._instant, self._day = bind_converters(self.dialect)
-        self._now = self._instant(now)
+        self._convert, self._day = bind_converters(self.dialect)
+        self._now = self._convert(now)
+        # Instants converted during a chunk: a row's dates recur in its buyer, grade
+        # change and message.
+        self._converted: dict[datetime | None, Any] = {}
         self._pending: dict[str, list[tuple[Any, ...]]] = {
             "customer": [],
             "contact": [],
@@ -229,20 +232,12 @@ class ImportStore:
 
     def add_contact(self, buyer: Buyer, kind: str, value: str, *, whatsapp: bool) -> None:
         """An e-mail or phone for a buyer (new or stored)."""
-        domain = email_domain(value) if kind == "email" else None
+        domain = self.index.add_contact(buyer.id, kind, value)
         if self.write:
             self._pending["contact"].append(
-                (
-                    buyer.id,
-                    kind,
-                    value,
-                    None if not domain or is_free_mail(domain) else domain,
-                    whatsapp,
-                    buyer.contacts,
-                )
+                (buyer.id, kind, value, domain, whatsapp, buyer.contacts)
             )
         buyer.contacts += 1
-        self.index.add_contact(buyer.id, kind, value)
 
     def add_product(self, buyer: Buyer, product: str) -> None:
         """A product of interest for a buyer."""
@@ -282,6 +277,12 @@ class ImportStore:
             self._sent.setdefault(buyer.id, []).append(at)
         self.followup_changed(buyer)
 
+    def _instant(self, value: datetime | None) -> Any:
+        found = self._converted.get(value)
+        if found is None:
+            found = self._converted[value] = self._convert(value)
+        return found
+
     def followup_changed(self, buyer: Buyer) -> None:
         """Note that the buyer's grade, acquisition or log changed.
 
@@ -303,6 +304,7 @@ class ImportStore:
             buyer.stored = True
         self._new.clear()
         self._sent.clear()
+        self._converted.clear()
         tables: list[tuple[str, Any, tuple[str, ...]]] = [
             ("customer", Customer, CUSTOMER_COLUMNS),
             ("contact", CustomerContact, CONTACT_COLUMNS),
@@ -427,9 +429,12 @@ def _naive_utc(value: datetime | None) -> datetime | None:
 def _sqlite_instant(value: datetime | None) -> str | None:
     if value is None:
         return None
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value.isoformat(" ", "microseconds")
+    if value.tzinfo is None:
+        return value.isoformat(" ", "microseconds")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    # The text before the offset ("+00:00"): a year always has four digits.
+    return value.isoformat(" ", "microseconds")[:26]
 
 
 def _sqlite_day(value: date | None) -> str | None:
