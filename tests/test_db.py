@@ -153,9 +153,60 @@ def test_the_migrations_build_exactly_the_tables_and_indexes_of_the_models(engin
     from alembic.migration import MigrationContext
     from sqlmodel import SQLModel
 
-    import laop.models  # noqa: F401
+    from laop.models import load_all
 
+    load_all()
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": False})
         differences = compare_metadata(context, SQLModel.metadata)
     assert differences == []
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "activity",
+        "contact",
+        "customer",
+        "history",
+        "inquiry",
+        "message",
+        "order",
+        "reply_clock",
+        "setting",
+        "user",
+    ],
+)
+def test_each_table_module_brings_the_tables_its_foreign_keys_name(module):
+    # Tables load on first use; a table whose foreign key pointed at an unloaded one
+    # would fail when its rows are flushed.
+    script = (
+        f"import laop.models.{module}\n"
+        "from sqlmodel import SQLModel\n"
+        "for table in SQLModel.metadata.tables.values():\n"
+        "    for key in table.foreign_keys:\n"
+        "        key.column\n"
+        "print(len(SQLModel.metadata.tables))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) < 13  # only what it needs
+
+
+def test_the_due_list_loads_only_the_tables_it_reads(tmp_path):
+    script = (
+        "import sys\n"
+        "from laop.cli import main\n"
+        "sys.argv = ['laop', '--db', sys.argv[1], 'due', '--all']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('laop.models.')),"
+        " file=sys.stderr)\n"
+    )
+    db = str(tmp_path / "due.db")
+    subprocess.run([sys.executable, "-m", "laop", "--db", db, "init"], check=True)
+    result = subprocess.run([sys.executable, "-c", script, db], capture_output=True, text=True)
+    loaded = result.stderr.strip().splitlines()[-1]
+    assert loaded == str(["base", "customer", "history", "inquiry", "message", "setting", "user"])

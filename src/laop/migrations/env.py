@@ -3,8 +3,9 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import laop.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from laop.models import load_all
 
+load_all()  # every table on SQLModel.metadata
 target_metadata = SQLModel.metadata
 
 
