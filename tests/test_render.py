@@ -97,3 +97,24 @@ def test_kpis_of_a_large_team_are_split_to_fit_the_screen(cli, narrow):
     assert all(header[-1] == "team" for header in headers)
     parts = [line for line in lines if "业务考核" in line]
     assert parts[0].strip().endswith(f"(1/{len(parts)})")
+
+
+def test_colour_and_plain_output_say_the_same(cli, monkeypatch):
+    # Piped output skips Rich entirely; a terminal gets colour: the text must agree.
+    import re
+
+    from laop import output
+
+    graded(cli, "深圳市福友科技有限公司", "A", email="li@fuyou.cn")
+    graded(cli, "Acme GmbH", "B", email="hans@acme.de")
+    plain = cli("due", "--all").stdout
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setattr(output.console, "_console", None)
+    try:
+        coloured = cli("due", "--all").stdout
+    finally:
+        output.console._console = None
+    assert "\x1b[" in coloured and "\x1b[" not in plain
+    stripped = re.sub(r"\x1b\[[0-9;]*m", "", coloured)
+    assert [line.rstrip() for line in stripped.splitlines()] == plain.splitlines()
