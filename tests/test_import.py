@@ -1145,3 +1145,22 @@ def test_created_buyers_get_the_state_refresh_followup_derives(session, monkeypa
     assert sum(1 for row in imported if row.due_on) > 40
     refresh_followup(session, [row.id for row in imported])
     assert session.execute(select(*columns).order_by(Customer.id)).all() == imported
+
+
+def test_an_import_restores_the_cyclic_collector(session, tmp_path):
+    import gc
+
+    from laop.services.imports import ImportOptions, import_file
+    from laop.services.users import add_user
+
+    path = tmp_path / "two.csv"
+    path.write_text("Company,Email,Owner\nOne Ltd,a@one.com,\nTwo Ltd,b@two.com,nobody\n")
+    actor = add_user(session, name="lily")
+    try:
+        for enabled in (True, False):
+            (gc.enable if enabled else gc.disable)()
+            report = import_file(session, path, actor=actor, options=ImportOptions())
+            assert gc.isenabled() is enabled
+            assert [e.row for e in report.errors] == [3]
+    finally:
+        gc.enable()

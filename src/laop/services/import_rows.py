@@ -223,8 +223,9 @@ class RowCleaner:
                 found = cache[text] = parse(text)
             except InvalidInput as exc:
                 found = cache[text] = exc
-        if type(found) is InvalidInput:
-            raise found
+        if isinstance(found, InvalidInput):
+            # Without the traceback of its last raise, which would grow with each.
+            raise found.with_traceback(None)
         return found
 
     def _split_products(self, text: str) -> list[str]:

@@ -185,8 +185,11 @@ def import_file(
     )
     total = max(sheet.total_rows, 1)
     # The import keeps a few hundred thousand small objects alive (the index, the
-    # buyers); after each chunk they are moved out of the cyclic collector's sight, which
-    # would otherwise rescan them again and again (a fifth of the run time).
+    # buyers) and leaves no garbage that only the cyclic collector could free: the
+    # collector is paused meanwhile rather than rescanning them again and again (a
+    # tenth of the run time, even with them frozen after each chunk).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         with (progress or _silent)(total * 2) as advance:
             for count, (number, cells) in enumerate(sheet.rows, start=1):
@@ -199,7 +202,6 @@ def import_file(
                     run.place(number, cells, row)
                 if count % CHUNK == 0:
                     store.flush()
-                    gc.freeze()
                     advance(min(count, total))
             store.finish(file_name=path.name)
             advance(total)
@@ -208,7 +210,8 @@ def import_file(
             ids = sorted(store.refresh)
             _refresh(session, ids, write=not options.dry_run, total=total, on=advance)
     finally:
-        gc.unfreeze()
+        if collecting:
+            gc.enable()
     return report
 
 
