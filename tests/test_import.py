@@ -958,7 +958,7 @@ def _stored(session, table, columns, order):
     from sqlalchemy import text
 
     if session.get_bind().dialect.name == "sqlite":
-        shown = ", ".join(f"typeof({c}), quote({c})" for c in columns)
+        shown = ", ".join(f"typeof({c}), hex({c})" for c in columns)  # every byte
     else:
         shown = ", ".join(f"pg_typeof({c})::text, {c}::text" for c in columns)
     return session.execute(text(f"SELECT {shown} FROM {table} ORDER BY {order}")).all()
@@ -990,7 +990,7 @@ def test_fast_writes_store_exactly_what_sqlalchemy_stores(session):
         None,
     ]
     days = [date(2026, 3, 5), date(1970, 1, 1), None, date(2099, 12, 31), None]
-    texts = ["Acme GmbH", "深圳市福友科技有限公司", "", 'O\'Brien "Ltd"\n; x', None]
+    texts = ["Acme GmbH", "深圳市福友科技 😀", "", 'O\'Br "L"\\n;\t\u2028 1e5', None]
 
     def customer(n):
         at, day, word = instants[n % 5], days[n % 5], texts[n % 5]
@@ -1067,7 +1067,9 @@ def test_fast_writes_store_exactly_what_sqlalchemy_stores(session):
         return tuple(converted)
 
     count = 10
-    for first, fast in ((1, False), (101, True)):
+    for first, fast in ((1, False), (101, True), (201, False), (301, True)):
+        if first == 201 and session.get_bind().dialect.name == "sqlite":
+            texts[2] = "NUL \x00 inside"  # SQLite's JSON functions would cut it
         rows = [dict(id=first + n, **customer(n)) for n in range(count)]
         if fast:
             write = [bound(Customer, store.CUSTOMER_COLUMNS, r) for r in rows]
@@ -1097,8 +1099,9 @@ def test_fast_writes_store_exactly_what_sqlalchemy_stores(session):
     ):
         order = "id" if table == "customer" else "customer_id"
         stored = _stored(session, table, columns, order)
-        assert len(stored) == 2 * count
-        assert stored[:count] == stored[count:], table
+        assert len(stored) == 4 * count
+        assert stored[:count] == stored[count : 2 * count], table
+        assert stored[2 * count : 3 * count] == stored[3 * count :], table
 
 
 def test_created_buyers_get_the_state_refresh_followup_derives(session, monkeypatch, tmp_path):

@@ -5,16 +5,20 @@ fill), keeps the buyers it creates or changes in memory, and writes with one
 executemany per table and chunk — never a query per row. Nothing here commits: the
 command's one transaction does, so a failed or killed import leaves no trace.
 
-The new rows go straight to the driver (sqlite3's executemany, PostgreSQL's COPY) on
-the session's connection, as tuples whose values are converted once, the way
-SQLAlchemy would bind them (instants as naive UTC; on SQLite as SQLAlchemy's text
-form): SQLAlchemy's per-parameter processing cost more than the writing itself. The
+The new rows go straight to the driver (one INSERT from JSON on SQLite, COPY on
+PostgreSQL) on the session's connection, as tuples whose values are converted once, the
+way SQLAlchemy would bind them (instants as naive UTC; on SQLite as SQLAlchemy's text
+form): SQLAlchemy's per-parameter processing cost more than the writing itself. On
+SQLite a chunk is written by a second thread while the import goes on with the next
+(the store waits for it before writing again, and before finishing). The
 buyers an import creates get their follow-up state (cadence.followup_state) as they
 are written, so that only the stored buyers it changed are refreshed afterwards.
 """
 
+import json
 from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -140,6 +144,8 @@ class ImportStore:
         self._sent: dict[int, list[datetime]] = {}
         self._regions: dict[str, str] = {}
         self._cadence: tuple[Any, Any, Any, dict[str, int]] | None = None
+        self._writer: ThreadPoolExecutor | None = None
+        self._writing: Future[None] | None = None
         self._ids: deque[int] = deque()
         self._block = 16
         self._next_id = 0
@@ -305,18 +311,43 @@ class ImportStore:
         self._new.clear()
         self._sent.clear()
         self._converted.clear()
-        tables: list[tuple[str, Any, tuple[str, ...]]] = [
-            ("customer", Customer, CUSTOMER_COLUMNS),
-            ("contact", CustomerContact, CONTACT_COLUMNS),
-            ("product", CustomerProduct, PRODUCT_COLUMNS),
-            ("grade", GradeChange, GRADE_COLUMNS),
-            ("message", Message, MESSAGE_COLUMNS),
-        ]
-        for key, model, columns in tables:
+        batches = []
+        for key, model, columns in _TABLES:
             rows = self._pending[key]
             if rows and self.write:
-                write_rows(self.session.connection(), model.__table__, columns, rows)
-            rows.clear()
+                batches.append((model.__table__, columns, rows))
+                self._pending[key] = []
+            else:
+                rows.clear()
+        if not batches:
+            return
+        self._wait()
+        connection = self.session.connection()
+        if self.dialect != "sqlite":
+            _write_batches(connection, batches)
+            return
+        # SQLite works on one chunk while the next is being read: it releases the GIL
+        # for the whole of one statement per table (see write_rows).
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="laop-import-writer")
+        self._writing = self._writer.submit(_write_batches, connection, batches)
+
+    def _wait(self) -> None:
+        """Wait for the chunk being written; raise what writing it raised."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            writing.result()
+
+    def close(self) -> None:
+        """Wait for any chunk still being written (after an error: its own is moot)."""
+        try:
+            self._wait()
+        except Exception:
+            pass  # the import is failing already
+        finally:
+            if self._writer is not None:
+                self._writer.shutdown()
+                self._writer = None
 
     def _followup(self) -> tuple[Any, Any, Any, dict[str, int]]:
         """What deriving a new buyer's follow-up state takes (read once)."""
@@ -379,6 +410,7 @@ class ImportStore:
     def finish(self, *, file_name: str) -> None:
         """Flush, update the stored buyers that changed, and log an event on each."""
         self.flush()
+        self._wait()
         changed = [b for b in self.buyers.values() if b.dirty and not b.new]
         touched = [b for b in self.buyers.values() if b.dirty]
         if not self.write:
@@ -405,6 +437,15 @@ class ImportStore:
         ]
         for start in range(0, len(events), 2000):
             self.session.execute(insert(CustomerEvent.__table__), events[start : start + 2000])  # type: ignore[attr-defined]
+
+
+_TABLES: list[tuple[str, Any, tuple[str, ...]]] = [
+    ("customer", Customer, CUSTOMER_COLUMNS),
+    ("contact", CustomerContact, CONTACT_COLUMNS),
+    ("product", CustomerProduct, PRODUCT_COLUMNS),
+    ("grade", GradeChange, GRADE_COLUMNS),
+    ("message", Message, MESSAGE_COLUMNS),
+]
 
 
 def bind_converters(
@@ -450,7 +491,10 @@ def write_rows(
 ) -> None:
     """Insert ``rows`` (tuples of bound values in ``columns`` order) with the driver.
 
-    sqlite3's executemany, or COPY on PostgreSQL; on the connection's transaction.
+    COPY on PostgreSQL. On SQLite one INSERT … SELECT reads the rows from a JSON array
+    (in its order, so ids are given as executemany gives them): a single statement
+    releases the GIL for all of its work, where executemany takes it back for each row.
+    On the connection's transaction.
     """
     quote = connection.dialect.identifier_preparer.quote
     names = ", ".join(quote(c) for c in columns)
@@ -461,11 +505,29 @@ def write_rows(
             with cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:  # type: ignore[attr-defined]
                 for row in rows:
                     copy.write_row(row)
-        else:
+            return
+        payload = _json(rows)
+        if "\\u0000" in payload:
+            # SQLite's JSON functions end a text at a NUL character.
             marks = ", ".join("?" * len(columns))
             cursor.executemany(f"INSERT INTO {target} ({names}) VALUES ({marks})", rows)
+            return
+        fields = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
+        cursor.execute(
+            f"INSERT INTO {target} ({names}) SELECT {fields} FROM json_each(?) ORDER BY key",
+            (payload,),
+        )
     finally:
         cursor.close()
+
+
+def _write_batches(connection: Connection, batches: list[tuple[Table, Any, Any]]) -> None:
+    for table, columns, rows in batches:
+        write_rows(connection, table, columns, rows)
+
+
+# JSON text as SQLite reads it back: strings, integers, booleans (as 1/0) and null.
+_json = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
 
 
 def _update_row(buyer: Buyer, now: datetime) -> dict[str, Any]:

@@ -210,6 +210,7 @@ def import_file(
             ids = sorted(store.refresh)
             _refresh(session, ids, write=not options.dry_run, total=total, on=advance)
     finally:
+        store.close()
         if collecting:
             gc.enable()
     return report
