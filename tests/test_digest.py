@@ -201,6 +201,13 @@ def test_long_sections_are_cut_in_mail_but_not_in_json(team, monkeypatch):
     assert len(data["awaiting_reply"]) == data["counts"]["awaiting_reply"] == 2
 
 
+def test_digest_follow_ups_are_the_due_list_without_the_awaiting(team):
+    digest = ok(team("--as", "boss", "digest", "--format", "json")).json()
+    listed = ok(team("--as", "boss", "due", "--all", "--json")).json()
+    assert any(r["awaiting_reply"] for r in listed)  # the case worth checking is here
+    assert digest["due"] == [r for r in listed if not r["awaiting_reply"]]
+
+
 def test_json_has_stable_keys(team):
     data = ok(team("--as", "tom", "digest", "--format", "json")).json()
     assert list(data) == [

@@ -47,11 +47,9 @@ def build_digest(
     waiting = open_clocks(session, owner=user, now=now)
     for row in waiting:
         row["breaches_soon"] = not row["breached"] and row["hours_left"] <= warn_hours
-    follow = [
-        row
-        for row in due_list(session, DueQuery(as_of=day, reference=day), owner=user).rows
-        if not row["awaiting_reply"]
-    ]
+    follow = due_list(
+        session, DueQuery(as_of=day, reference=day), owner=user, follow_up_only=True
+    ).rows
     quota = quota_status(session, on=on)
     if user is not None:
         quota["users"] = [row for row in quota["users"] if row["user"] == user.name]

@@ -112,11 +112,13 @@ def due_list(
     owner: User | None,
     grade: str | None = None,
     limit: int | None = None,
+    follow_up_only: bool = False,
 ) -> DueList:
     """Awaiting and due buyers for ``owner`` (None: everyone), most urgent first.
 
     Rows are ordered on a key computed from the raw columns; only the rows returned
-    (the first ``limit`` of each section, or all) are formatted.
+    (the first ``limit`` of each section, or all) are formatted. ``follow_up_only``
+    leaves out the buyers awaiting our reply (the digest lists their reply clocks).
     """
     tz = business_tz(session)
     _start, as_of_end = day_bounds(query.as_of, tz)
@@ -125,7 +127,14 @@ def due_list(
         Customer.awaiting_since < as_of_end,  # type: ignore[operator]
     )
     due = Customer.due_on <= query.as_of  # type: ignore[operator]
-    conditions = [or_(awaiting, due)]
+    if follow_up_only:
+        not_awaiting = or_(
+            Customer.awaiting_since.is_(None),  # type: ignore[union-attr]
+            Customer.awaiting_since >= as_of_end,  # type: ignore[operator]
+        )
+        conditions = [due, not_awaiting]
+    else:
+        conditions = [or_(awaiting, due)]
     if owner is not None:
         conditions.append(Customer.owner_id == owner.id)
     if grade:
