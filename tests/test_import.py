@@ -1167,3 +1167,20 @@ def test_an_import_restores_the_cyclic_collector(session, tmp_path):
             assert [e.row for e in report.errors] == [3]
     finally:
         gc.enable()
+
+
+def test_an_import_gives_back_the_connections_page_cache(session, tmp_path):
+    from sqlalchemy import text
+
+    from laop.services.imports import ImportOptions, import_file
+    from laop.services.users import add_user
+
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite's page cache")
+    path = tmp_path / "one.csv"
+    path.write_text("Company,Email\nOne Ltd,a@one.com\n")
+    actor = add_user(session, name="lily")
+    before = session.execute(text("PRAGMA cache_size")).scalar()
+    report = import_file(session, path, actor=actor, options=ImportOptions())
+    assert report.created == 1
+    assert session.execute(text("PRAGMA cache_size")).scalar() == before

@@ -125,7 +125,9 @@ def _deletions(word: str) -> set[str]:
 class BuyerIndex:
     """E-mails, phones, domains and names of every buyer, stored or being imported."""
 
-    def __init__(self) -> None:
+    def __init__(self, refs: dict[int, Any] | None = None) -> None:
+        """``refs``: the caller's buyers by id (with id, company and contact), kept up
+        to date by the caller; without it the index keeps a BuyerRef of each."""
         # Each table maps a key to one buyer id, or to a list of them when several share
         # it: a bare int per key keeps 100,000 buyers in a fraction of the memory.
         self.emails: dict[str, Ids] = {}
@@ -133,7 +135,8 @@ class BuyerIndex:
         self.domains: dict[str, Ids] = {}
         self.company_of: dict[int, str] = {}
         self.contact_of: dict[int, str] = {}
-        self.refs: dict[int, BuyerRef] = {}
+        self._own_refs = refs is None
+        self.refs: dict[int, Any] = {} if refs is None else refs
         self._by_key: dict[str, Ids] = {}
         self._by_condensed: dict[str, Ids] = {}
         self._by_cover: dict[str, Ids] = {}  # sorted words joined by a space
@@ -194,7 +197,8 @@ class BuyerIndex:
         contact_key: str,
     ) -> None:
         """File a buyer's names (again, after an empty one was filled)."""
-        self.refs[customer_id] = BuyerRef(customer_id, company, contact)
+        if self._own_refs:
+            self.refs[customer_id] = BuyerRef(customer_id, company, contact)
         self.contact_of[customer_id] = contact_key
         if company_key == self.company_of.get(customer_id):
             return

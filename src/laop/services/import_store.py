@@ -42,6 +42,8 @@ __all__ = ["Buyer", "ImportStore", "bind_converters", "write_rows"]
 FOLLOW_UP_NOTE = "imported: last follow-up from sheet"
 SCALARS = ("company", "contact", "country", "city", "nature", "strength", "source")
 
+IMPORT_CACHE_KIB = 16 * 1024  # SQLite page cache while an import writes
+
 # The columns each kind of new row fills, in the order of its tuples.
 CUSTOMER_COLUMNS = (
     "id",
@@ -108,9 +110,29 @@ class Buyer:
     new: bool = False  # created by this import
     stored: bool = True  # its row is in the database (changes need an UPDATE)
     dirty: bool = False
-    rows: list[int] = field(default_factory=list)
-    filled: list[str] = field(default_factory=list)
-    added: dict[str, list[str]] = field(default_factory=dict)
+    # What this import did to a stored buyer, for its "import" event; made when first
+    # needed (most buyers of a big import are created, and need none).
+    rows: list[int] | None = None
+    filled: list[str] | None = None
+    added: dict[str, list[str]] | None = None
+
+    def note_row(self, number: int) -> None:
+        """A sheet row that changed the buyer."""
+        if self.rows is None:
+            self.rows = []
+        self.rows.append(number)
+
+    def fill(self, name: str) -> None:
+        """A field the sheet filled in."""
+        if self.filled is None:
+            self.filled = []
+        self.filled.append(name)
+
+    def note_added(self, kind: str, value: str) -> None:
+        """An e-mail, phone or product the sheet added."""
+        if self.added is None:
+            self.added = {}
+        self.added.setdefault(kind, []).append(value)
 
 
 class ImportStore:
@@ -121,8 +143,10 @@ class ImportStore:
         self.write = write
         self.actor_id = actor_id
         self.now = now
-        self.index = BuyerIndex()
         self.buyers: dict[int, Buyer] = {}
+        # Candidates show the buyers themselves (a buyer is in ``buyers`` before the
+        # index files it, and a filled-in name is filed again).
+        self.index = BuyerIndex(refs=self.buyers)
         # Stored buyers whose follow-up state must be derived again after the import.
         self.refresh: set[int] = set()
         self.dialect = session.get_bind().dialect.name
@@ -144,6 +168,7 @@ class ImportStore:
         self._sent: dict[int, list[datetime]] = {}
         self._regions: dict[str, str] = {}
         self._cadence: tuple[Any, Any, Any, dict[str, int]] | None = None
+        self._cache_size: int | None = None  # the connection's, while the import's is set
         self._writer: ThreadPoolExecutor | None = None
         self._writing: Future[None] | None = None
         self._ids: deque[int] = deque()
@@ -199,6 +224,20 @@ class ImportStore:
         ):
             self.buyers[customer_id].products.append(product)
         self._next_id = (self.session.exec(select(func.max(Customer.id))).one() or 0) + 1
+        self._small_cache()
+
+    def _small_cache(self) -> None:
+        """Keep SQLite's page cache small while this import writes.
+
+        An import writes each page once and reads back only its own few; the large
+        cache laop gives every connection (for reports) would only hold a copy of
+        what it wrote. The connection's own size is restored by close().
+        """
+        if self.dialect != "sqlite" or not self.write or self._cache_size is not None:
+            return
+        connection = self.session.connection()
+        self._cache_size = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+        connection.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
 
     def new_id(self) -> int:
         """An id for a buyer to create.
@@ -348,6 +387,9 @@ class ImportStore:
             if self._writer is not None:
                 self._writer.shutdown()
                 self._writer = None
+            if self._cache_size is not None:
+                size, self._cache_size = self._cache_size, None
+                self.session.connection().exec_driver_sql(f"PRAGMA cache_size = {int(size)}")
 
     def _followup(self) -> tuple[Any, Any, Any, dict[str, int]]:
         """What deriving a new buyer's follow-up state takes (read once)."""
@@ -426,9 +468,9 @@ class ImportStore:
                 "kind": "import",
                 "detail": {
                     "file": file_name,
-                    "rows": b.rows,
-                    "filled": list(dict.fromkeys(b.filled)),
-                    **b.added,
+                    "rows": b.rows or [],
+                    "filled": list(dict.fromkeys(b.filled or ())),
+                    **(b.added or {}),
                 },
                 "user_id": self.actor_id,
                 "at": self.now,

@@ -299,7 +299,6 @@ class _Run:
             last_out_at=None,
             company_key=row.company_key,
             contact_key=row.contact_key,
-            rows=[number],
         )
         store.add_buyer(buyer)
         self._add_details(buyer, row)
@@ -340,11 +339,12 @@ class _Run:
                 continue
             if stored in (None, ""):
                 setattr(buyer, name, value)
-                buyer.filled.append(name)
+                buyer.fill(name)
                 changed = True
             elif not _same(name, buyer, row):
                 self._conflict(number, buyer, name, stored, value)
-        if "company" in buyer.filled or "contact" in buyer.filled:
+        filled = buyer.filled or ()
+        if "company" in filled or "contact" in filled:
             from laop.services.normalize import company_key, person_key
 
             buyer.company_key = company_key(buyer.company or "")
@@ -359,7 +359,7 @@ class _Run:
         if row.owner_id is not None and row.owner_id != buyer.owner_id:
             if buyer.owner_id is None:
                 buyer.owner_id = row.owner_id
-                buyer.filled.append("owner")
+                buyer.fill("owner")
                 changed = True
             else:
                 names = self.user_names
@@ -371,13 +371,13 @@ class _Run:
                 self.store.add_grade(
                     buyer, row.grade, at=row.acquired or self.now, reason=self.reason
                 )
-                buyer.filled.append("grade")
+                buyer.fill("grade")
                 changed = True
             else:
                 self._conflict(number, buyer, "grade", buyer.grade, row.grade)
         if data.notes and data.notes not in (buyer.notes or ""):
             buyer.notes = f"{buyer.notes}\n{data.notes}" if buyer.notes else data.notes
-            buyer.filled.append("notes")
+            buyer.fill("notes")
             changed = True
         if row.acquired and row.acquired < buyer.acquired_at:
             buyer.acquired_at = row.acquired
@@ -387,7 +387,7 @@ class _Run:
             self.store.add_follow_up(buyer, at=row.last_contact)
             changed = True
         if changed:
-            buyer.rows.append(number)
+            buyer.note_row(number)
             buyer.dirty = buyer.dirty or buyer.stored
         return changed
 
@@ -406,7 +406,7 @@ class _Run:
 def _note_added(buyer: Buyer, kind: str, value: str) -> None:
     # For the "import" event of a stored buyer; a created one needs no such record.
     if not buyer.new:
-        buyer.added.setdefault(kind, []).append(value)
+        buyer.note_added(kind, value)
 
 
 def _same(name: str, buyer: Buyer, row: CleanRow) -> bool:
