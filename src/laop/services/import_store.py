@@ -8,9 +8,9 @@ command's one transaction does, so a failed or killed import leaves no trace.
 The new rows go straight to the driver (one INSERT from JSON on SQLite, COPY on
 PostgreSQL) on the session's connection, as tuples whose values are converted once, the
 way SQLAlchemy would bind them (instants as naive UTC; on SQLite as SQLAlchemy's text
-form): SQLAlchemy's per-parameter processing cost more than the writing itself. On
-SQLite a chunk is written by a second thread while the import goes on with the next
-(the store waits for it before writing again, and before finishing). The
+form): SQLAlchemy's per-parameter processing cost more than the writing itself. A
+chunk is written by a second thread while the import goes on with the next (the store
+waits for it before writing again, before asking for ids, and before finishing). The
 buyers an import creates get their follow-up state (cadence.followup_state) as they
 are written, so that only the stored buyers it changed are refreshed afterwards.
 """
@@ -42,6 +42,7 @@ __all__ = ["Buyer", "ImportStore", "bind_converters", "write_rows"]
 FOLLOW_UP_NOTE = "imported: last follow-up from sheet"
 SCALARS = ("company", "contact", "country", "city", "nature", "strength", "source")
 
+MAX_ID_BLOCK = 2048  # PostgreSQL customer ids reserved at once, at most
 IMPORT_CACHE_KIB = 16 * 1024  # SQLite page cache while an import writes
 
 # The columns each kind of new row fills, in the order of its tuples.
@@ -249,16 +250,20 @@ class ImportStore:
             self._next_id += 1
             return self._next_id - 1
         if not self._ids:
-            reserved = self.session.execute(
-                text(
-                    "SELECT nextval(pg_get_serial_sequence('customer', 'id')) "
-                    "FROM generate_series(1, :n)"
-                ),
-                {"n": self._block},
-            ).scalars()
-            self._ids.extend(sorted(reserved))
-            self._block = min(self._block * 2, 2048)
+            self._wait()  # the connection is the writer's until then
+            self._reserve()
         return self._ids.popleft()
+
+    def _reserve(self) -> None:
+        reserved = self.session.execute(
+            text(
+                "SELECT nextval(pg_get_serial_sequence('customer', 'id')) "
+                "FROM generate_series(1, :n)"
+            ),
+            {"n": self._block},
+        ).scalars()
+        self._ids.extend(sorted(reserved))
+        self._block = min(self._block * 2, MAX_ID_BLOCK)
 
     # ------------------------------------------------------------------ recording
 
@@ -341,6 +346,10 @@ class ImportStore:
 
     def flush(self) -> None:
         """Write the buyers created so far and every pending contact, grade and message."""
+        self._flush(more=True)
+
+    def _flush(self, *, more: bool) -> None:
+        # ``more``: rows will follow (so ids for them may be reserved meanwhile).
         if self.write and self._new:
             rows = self._pending["customer"]
             for buyer in self._new:
@@ -361,12 +370,14 @@ class ImportStore:
         if not batches:
             return
         self._wait()
+        if more and self.dialect == "postgresql" and self._block == MAX_ID_BLOCK and not self._ids:
+            # A big import: the next chunk's ids now, so that it never waits for the
+            # writer to ask the sequence.
+            self._reserve()
         connection = self.session.connection()
-        if self.dialect != "sqlite":
-            _write_batches(connection, batches)
-            return
-        # SQLite works on one chunk while the next is being read: it releases the GIL
-        # for the whole of one statement per table (see write_rows).
+        # The database works on one chunk while the next is being read (SQLite: the
+        # GIL is released for the whole of one statement per table, see write_rows;
+        # PostgreSQL: the server's work).
         if self._writer is None:
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="laop-import-writer")
         self._writing = self._writer.submit(_write_batches, connection, batches)
@@ -451,7 +462,7 @@ class ImportStore:
 
     def finish(self, *, file_name: str) -> None:
         """Flush, update the stored buyers that changed, and log an event on each."""
-        self.flush()
+        self._flush(more=False)
         self._wait()
         changed = [b for b in self.buyers.values() if b.dirty and not b.new]
         touched = [b for b in self.buyers.values() if b.dirty]
