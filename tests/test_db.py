@@ -209,4 +209,4 @@ def test_the_due_list_loads_only_the_tables_it_reads(tmp_path):
     subprocess.run([sys.executable, "-m", "laop", "--db", db, "init"], check=True)
     result = subprocess.run([sys.executable, "-c", script, db], capture_output=True, text=True)
     loaded = result.stderr.strip().splitlines()[-1]
-    assert loaded == str(["base", "customer", "history", "inquiry", "message", "setting", "user"])
+    assert loaded == str(["base", "customer", "inquiry", "message", "setting", "user"])

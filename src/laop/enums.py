@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 __all__ = [
+    "OPEN_INQUIRY_STATUSES",
     "Channel",
     "Direction",
     "Grade",
@@ -98,6 +99,10 @@ class InquiryStatus(StrEnum):
     ORDERED = "ordered"
     LOST = "lost"
     SPAM = "spam"
+
+
+# An inquiry is open until it ends in an order, is lost, or is marked spam.
+OPEN_INQUIRY_STATUSES = ("new", "replied", "quoted", "sample")
 
 
 class Region(StrEnum):

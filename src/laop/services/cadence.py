@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import literal_column, update
 from sqlmodel import Session, func, select
 
-from laop.enums import Grade, parse_enum
+from laop.enums import OPEN_INQUIRY_STATUSES, Grade, parse_enum
 from laop.models import Customer, GradeChange, Inquiry, User, utcnow
 from laop.services.clock import business_day, business_tz
 from laop.services.settings import get_int
@@ -32,9 +32,6 @@ __all__ = [
     "refresh_followup",
     "set_grade",
 ]
-
-# An inquiry is open until it ends in an order, is lost, or is marked spam.
-OPEN_INQUIRY_STATUSES = ("new", "replied", "quoted", "sample")
 
 
 def cadence_days(session: Session) -> dict[str, int]:

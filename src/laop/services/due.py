@@ -17,10 +17,9 @@ from typing import Any
 from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
-from laop.enums import Grade, parse_enum
+from laop.enums import OPEN_INQUIRY_STATUSES, Grade, parse_enum
 from laop.errors import InvalidInput
 from laop.models import Customer, Inquiry, User
-from laop.services.cadence import OPEN_INQUIRY_STATUSES
 from laop.services.clock import business_day, business_tz, day_bounds, iso_local, parse_date, today
 
 __all__ = ["GRADE_WEIGHT", "DueList", "DueQuery", "due_list", "resolve_when", "suggested_channel"]

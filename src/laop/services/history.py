@@ -4,8 +4,8 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from laop.enums import OPEN_INQUIRY_STATUSES
 from laop.models import Customer, CustomerEvent, GradeChange, Inquiry, Message, User
-from laop.services.cadence import OPEN_INQUIRY_STATUSES
 from laop.services.clock import business_tz, iso_local
 from laop.services.customers import customer_views
 from laop.services.messages import message_view

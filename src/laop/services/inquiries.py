@@ -5,9 +5,10 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from laop.enums import OPEN_INQUIRY_STATUSES
 from laop.errors import ConflictError, NotFound
 from laop.models import Customer, Inquiry, User, utcnow
-from laop.services.cadence import OPEN_INQUIRY_STATUSES, refresh_followup
+from laop.services.cadence import refresh_followup
 from laop.services.clock import business_tz, iso_local
 
 __all__ = ["list_open_inquiries", "mark_spam"]

@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlmodel import Session, func, select
 
+from laop.enums import OPEN_INQUIRY_STATUSES
 from laop.models import Customer, Inquiry, Message, User
-from laop.services.cadence import OPEN_INQUIRY_STATUSES
 from laop.services.clock import business_tz, iso_local, month_bounds, today
 from laop.services.compliance import grades_between
 
