@@ -32,7 +32,6 @@ SCHEMA_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004")
 SCHEMA_HEAD = SCHEMA_REVISIONS[-1]
 
 BUSY_TIMEOUT_MS = 15_000
-CACHE_KIB = 64 * 1024  # page cache per connection, at most
 
 
 def default_database_path() -> Path:
@@ -75,10 +74,6 @@ def _on_sqlite_connect(dbapi_connection, _record) -> None:  # type: ignore[no-un
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA foreign_keys = ON")
-    # SQLite's default page cache (2 MB) is far smaller than what a report over
-    # 100,000 buyers touches: queries that revisit pages read them again and again.
-    # The cache only grows as pages are used.
-    cursor.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     cursor.close()
 
 
