@@ -68,15 +68,17 @@ def run_once(command: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 
 def paired(
-    command: list[str], floor: list[str], env: dict[str, str], runs: int
+    command: list[str], floor: list[str], env: dict[str, str], runs: int, *, warm_up: bool = True
 ) -> tuple[float, float, float]:
     """Median seconds of ``command`` and of ``floor``, run in turn, and peak MB.
 
-    Alternating the two (after one unmeasured warm-up of each) exposes both to the
-    same moments of a shared machine's load, so their ratio stays meaningful.
+    Alternating the two (after one unmeasured warm-up of each, unless they are long
+    enough not to need one) exposes both to the same moments of a shared machine's
+    load, so their ratio stays meaningful.
     """
-    run_once(command, env)
-    run_once(floor, env)
+    if warm_up:
+        run_once(command, env)
+        run_once(floor, env)
     times, floors, peaks = [], [], []
     for _ in range(runs):
         seconds, peak = run_once(command, env)
@@ -253,6 +255,7 @@ def main() -> int:
                 [PYTHON, "-c", BARE_WORKBOOK, str(args.db), str(bare), start, end],
                 env,
                 runs,
+                warm_up=False,
             )
             results.append(
                 Result(
