@@ -5,7 +5,7 @@ datetimes. Business days are derived with the business time zone when read.
 
 Each group of tables lives in its own module and is loaded when first named
 (``from laop.models import Customer``), together with the tables its foreign keys
-name: building a table class costs a few milliseconds, and `laop due` needs four of
+name: building a table class costs a few milliseconds, and `laop due` needs five of
 the thirteen. ``load_all()`` loads every table (migrations, schema checks).
 """
 
