@@ -36,24 +36,23 @@ from functools import cache
 from itertools import combinations
 from typing import Any
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from laop.errors import AmbiguousError
 from laop.services.customers import CleanCustomer
 from laop.services.intake import (
     BONUS_PER_EXTRA,
-    FUZZY_COMPANY_MIN,
     FUZZY_CONTACT_MIN,
-    SCORE_COMPANY_EXACT,
     SCORE_CONTACT,
     SCORE_DOMAIN,
     SCORE_EMAIL,
     SCORE_PHONE,
     STRONG_SCORE,
     Candidate,
+    company_evidence,
     pick_match,
 )
-from laop.services.normalize import email_domain, is_free_mail, name_numbers, name_similarity
+from laop.services.normalize import email_domain, is_free_mail, name_numbers
 
 __all__ = ["BuyerIndex", "BuyerRef", "ambiguous_reason"]
 
@@ -352,17 +351,8 @@ class BuyerIndex:
 
     def _company_evidence(self, key: str, ids: set[int], note: Any) -> None:
         choices = {cid: self.company_of[cid] for cid in ids if self.company_of.get(cid)}
-        if not choices:
-            return
-        # As find_candidates: the 20 best by token_sort_ratio, then re-scored.
-        for _key, _score, cid in process.extract(
-            key, choices, scorer=fuzz.token_sort_ratio, limit=20, score_cutoff=60
-        ):
-            similarity = name_similarity(key, choices[cid])
-            if similarity >= 100:
-                note(cid, "company", SCORE_COMPANY_EXACT, "same company name")
-            elif similarity >= FUZZY_COMPANY_MIN:
-                note(cid, "company", 0.9 * similarity, f"similar company name ({similarity:.0f}%)")
+        if choices:
+            company_evidence(key, choices, note)  # scored exactly as find_candidates does
 
     def _contact_evidence(
         self,

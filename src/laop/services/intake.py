@@ -32,6 +32,7 @@ __all__ = [
     "Candidate",
     "IntakeResult",
     "add_inquiry",
+    "company_evidence",
     "find_candidates",
     "intake_customer",
 ]
@@ -124,30 +125,39 @@ def find_candidates(
 def _name_evidence(session: Session, company: str, contact: str, note: Any) -> None:
     from rapidfuzz import fuzz, process
 
-    from laop.services.normalize import name_numbers, name_similarity
-
     rows = session.exec(select(Customer.id, Customer.company_key, Customer.contact_key)).all()
     if company:
-        choices = {cid: key for cid, key, _ in rows if key}
-        numbers = name_numbers(company)
-        if numbers:
-            # Names with other numbers score 0: keep them out of the 20 best.
-            choices = {cid: k for cid, k in choices.items() if name_numbers(k) in ("", numbers)}
-        # rapidfuzz ranks every stored name at C speed; the few best are re-scored.
-        for _key, _score, cid in process.extract(
-            company, choices, scorer=fuzz.token_sort_ratio, limit=20, score_cutoff=60
-        ):
-            similarity = name_similarity(company, choices[cid])
-            if similarity >= 100:
-                note(cid, "company", SCORE_COMPANY_EXACT, "same company name")
-            elif similarity >= FUZZY_COMPANY_MIN:
-                note(cid, "company", 0.9 * similarity, f"similar company name ({similarity:.0f}%)")
+        company_evidence(company, {cid: key for cid, key, _ in rows if key}, note)
     if len(contact.split()) >= 2:
         people = {cid: key for cid, _, key in rows if len(key.split()) >= 2}
         for _key, _score, cid in process.extract(
             contact, people, scorer=fuzz.token_sort_ratio, limit=20, score_cutoff=FUZZY_CONTACT_MIN
         ):
             note(cid, "contact", SCORE_CONTACT, "similar contact name")
+
+
+def company_evidence(company: str, choices: dict[int, str], note: Any) -> None:
+    """Note the buyers whose company key (``choices``: id → key) matches ``company``.
+
+    The one place that scores names, for find_candidates and the importer's index:
+    names carrying other numbers are dropped (they score 0), rapidfuzz ranks the rest
+    at C speed, and the 20 best are re-scored with name_similarity.
+    """
+    from rapidfuzz import fuzz, process
+
+    from laop.services.normalize import name_numbers, name_similarity
+
+    numbers = name_numbers(company)
+    if numbers:
+        choices = {cid: k for cid, k in choices.items() if name_numbers(k) in ("", numbers)}
+    for _key, _score, cid in process.extract(
+        company, choices, scorer=fuzz.token_sort_ratio, limit=20, score_cutoff=60
+    ):
+        similarity = name_similarity(company, choices[cid])
+        if similarity >= 100:
+            note(cid, "company", SCORE_COMPANY_EXACT, "same company name")
+        elif similarity >= FUZZY_COMPANY_MIN:
+            note(cid, "company", 0.9 * similarity, f"similar company name ({similarity:.0f}%)")
 
 
 def pick_match(candidates: list[Candidate]) -> Customer | None:
