@@ -21,6 +21,7 @@ from laop.errors import InvalidInput
 from laop.models import ActivityCount, MonthlyTarget, User, as_decimal, utcnow
 from laop.services.clock import business_tz, today
 from laop.services.settings import get_int, get_setting
+from laop.services.workdays import days_off
 
 __all__ = [
     "KINDS",
@@ -48,10 +49,8 @@ def month_days(year: int, month: int) -> list[date]:
 
 def working_days(session: Session, year: int, month: int) -> list[date]:
     """The month's working days in the country of ``workdays.country``."""
-    import holidays
-
-    calendar = holidays.country_holidays(get_setting(session, "workdays.country"), years=year)
-    return [day for day in month_days(year, month) if calendar.is_working_day(day)]
+    off = days_off(get_setting(session, "workdays.country"), year)
+    return [day for day in month_days(year, month) if day not in off]
 
 
 def _day_for(session: Session, kind: str) -> date:
