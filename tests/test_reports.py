@@ -84,7 +84,8 @@ def test_cadence_compliance_counts_weeks_by_grade(cli):
     assert report["by_grade"]["D"] == {"assessed": 1, "compliant": 1, "rate": 1.0}
     assert report["by_grade"]["B"]["rate"] is None
     assert (report["assessed"], report["compliant"], report["rate"]) == (3, 2, 0.6667)
-    assert report["as_of"] == "2026-10-31"
+    # October's last week ends on Sunday 1 November: it is judged in October.
+    assert report["as_of"] == "2026-11-01"
 
 
 def test_cadence_skips_windows_not_yet_ended(cli):

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, exists, or_
+from sqlalchemy import and_, case, literal, null, union, union_all
 from sqlmodel import Session, func, select
 
 from laop.models import Customer, GradeChange, Message, User
@@ -43,7 +43,6 @@ __all__ = [
 
 REQUIRED_CONTACTS = {"A": 2, "B": 1, "C": 1, "D": 1}
 ID_CHUNK = 10_000  # buyer ids per IN list (SQLite allows 32,766 parameters)
-FEW_BUYERS = 500  # up to this many, their messages are reached buyer by buyer
 
 
 def grade_windows(grade: str, year: int, month: int) -> list[tuple[date, date]]:
@@ -65,21 +64,26 @@ def grade_windows(grade: str, year: int, month: int) -> list[tuple[date, date]]:
 
 
 def grades_between(
-    session: Session, customer_ids: list[int], end: datetime
+    session: Session, customer_ids: Any, end: datetime | None
 ) -> dict[int, list[tuple[datetime | None, str | None]]]:
-    """Each buyer's grade changes up to ``end``: (when, new grade), oldest first."""
+    """Each buyer's grade changes before ``end`` (None: all): (when, new grade), oldest first.
+
+    ``customer_ids`` is a list of ids or a SQL set of them.
+    """
     history: dict[int, list[tuple[datetime | None, str | None]]] = defaultdict(list)
-    for start in range(0, len(customer_ids), ID_CHUNK):
-        chunk = customer_ids[start : start + ID_CHUNK]
-        for customer_id, at, grade in (
-            session.connection()
-            .execute(
-                select(GradeChange.customer_id, GradeChange.at, GradeChange.new_grade)
-                .where(GradeChange.customer_id.in_(chunk), GradeChange.at < end)  # type: ignore[attr-defined]
-                .order_by(GradeChange.customer_id, GradeChange.at, GradeChange.id)
-            )
-            .all()
-        ):
+    if isinstance(customer_ids, list):
+        chunks = [customer_ids[n : n + ID_CHUNK] for n in range(0, len(customer_ids), ID_CHUNK)]
+    else:
+        chunks = [customer_ids]
+    for chunk in chunks:
+        statement = (
+            select(GradeChange.customer_id, GradeChange.at, GradeChange.new_grade)
+            .where(GradeChange.customer_id.in_(chunk))  # type: ignore[attr-defined]
+            .order_by(GradeChange.customer_id, GradeChange.at, GradeChange.id)
+        )
+        if end is not None:
+            statement = statement.where(GradeChange.at < end)
+        for customer_id, at, grade in session.connection().execute(statement).all():
             history[customer_id].append((at, grade))
     return history
 
@@ -151,8 +155,15 @@ def compliance_by_owner(
 
 
 def _as_of(year: int, month: int, as_of: date) -> date:
-    following = date(year + month // 12, month % 12 + 1, 1)
-    return min(as_of, following - timedelta(days=1))
+    """``as_of``, or the month's last judged day if earlier.
+
+    That day can fall in the next month: a week whose Thursday is the month's belongs
+    to it even when it ends on the 1st to 3rd of the next.
+    """
+    last = max(
+        after for grade in REQUIRED_CONTACTS for _first, after in grade_windows(grade, year, month)
+    )
+    return min(as_of, last - timedelta(days=1))
 
 
 def _windows(year: int, month: int, as_of: date, tz: Any) -> list[_Window]:
@@ -169,145 +180,183 @@ def _windows(year: int, month: int, as_of: date, tz: Any) -> list[_Window]:
     return windows
 
 
-def _window_counts(windows: list[_Window], ids: list[int] | None = None) -> Any:
-    """Outbound, non-automatic contacts per buyer in each window: one pass over the month.
+class _Edges:
+    """Outbound contacts per buyer in every window, from one pass over the month.
 
-    For the whole team, or many buyers, the direction filter narrows the scan to our
-    outbound contacts (a covering index); for a few given buyers it moves into the
-    sums, so that the planner reaches their messages by buyer instead of scanning the
-    month.
+    Windows start and end on a few instants (the edges). For each buyer the query
+    counts contacts before each inner edge; a window's contacts are the difference of
+    the counts at its two edges: one comparison per edge rather than two per window.
     """
-    first_start = min(w.start for w in windows)
-    last_end = max(w.end for w in windows)
-    ours = and_(Message.direction == "out", Message.auto.is_(False))  # type: ignore[attr-defined]
-    windows = list({w.label: w for w in windows}.values())
-    in_window = [and_(Message.at >= w.start, Message.at < w.end) for w in windows]
-    by_buyer = ids is not None and len(ids) <= FEW_BUYERS
-    if by_buyer:
-        in_window = [and_(ours, condition) for condition in in_window]
-    statement = select(
-        Message.customer_id,
-        *(
-            func.sum(case((condition, 1), else_=0)).label(w.label)
-            for condition, w in zip(in_window, windows, strict=True)
-        ),
-    ).where(Message.at >= first_start, Message.at < last_end)
-    if not by_buyer:
-        statement = statement.where(ours)
-    if ids is not None:
-        statement = statement.where(Message.customer_id.in_(ids))  # type: ignore[attr-defined]
-    return statement.group_by(Message.customer_id)
+
+    def __init__(self, windows: list[_Window]) -> None:
+        self.edges = sorted({w.start for w in windows} | {w.end for w in windows})
+
+    def statement(self) -> Any:
+        """Buyer id, contacts in all (``contacts``), contacts before each inner edge."""
+        first, *inner, last = self.edges
+        return (
+            select(
+                Message.customer_id,
+                func.count().label("contacts"),
+                *(
+                    func.sum(case((Message.at < edge, 1), else_=0)).label(f"before{n}")
+                    for n, edge in enumerate(inner, start=1)
+                ),
+            )
+            .where(
+                Message.direction == "out",
+                Message.auto.is_(False),  # type: ignore[attr-defined]
+                Message.at >= first,
+                Message.at < last,
+            )
+            .group_by(Message.customer_id)
+        )
+
+    def columns(self, counts: Any) -> list[Any]:
+        """The count columns of ``statement()`` used as a subquery, in order."""
+        return [counts.c.contacts, *(counts.c[f"before{n}"] for n in range(1, len(self.edges) - 1))]
+
+    def in_window(self, counts: Any, window: _Window) -> Any:
+        """SQL: a buyer's contacts in ``window``, from ``statement()`` used as a subquery."""
+        return self._before(counts, window.end) - self._before(counts, window.start)
+
+    def _before(self, counts: Any, edge: datetime) -> Any:
+        index = self.edges.index(edge)
+        if index == 0:
+            return 0
+        if index == len(self.edges) - 1:
+            return func.coalesce(counts.c.contacts, 0)
+        return func.coalesce(counts.c[f"before{index}"], 0)
+
+    def per_window(self, values: Any, windows: list[_Window]) -> dict[str, int]:
+        """Contacts per window label, from a buyer's values of ``columns()``."""
+        if values[0] is None:  # no contacts in the month
+            return {}
+        before = [0, *values[1:], values[0]]
+        at = {edge: before[n] for n, edge in enumerate(self.edges)}
+        return {w.label: at[w.end] - at[w.start] for w in windows}
 
 
 def _tally(session: Session, *, year: int, month: int, as_of: date, owner_id: int | None) -> _Tally:
+    """Judge the month's buyers: most in SQL, the regraded and the new in Python.
+
+    A buyer is judged in a window it was ours for (acquired by its start) and held one
+    grade throughout. Buyers acquired before the first window and not regraded since
+    held their grade in every window: SQL counts them per owner and grade. Buyers
+    regraded or acquired since come back one row each, with their contacts, and are
+    walked through their grade history. One statement does both, so the month's
+    contacts are counted once.
+    """
     tz = business_tz(session)
     windows = _windows(year, month, as_of, tz)
     tally = _Tally()
     if not windows:
         return tally
-    first_start = min(w.start for w in windows)
-    last_end = max(w.end for w in windows)
-    counts = _window_counts(windows).subquery()
-    # Uncorrelated sets (built once) rather than a lookup per buyer.
-    changed_since = Customer.id.in_(  # type: ignore[union-attr]
-        select(GradeChange.customer_id).where(GradeChange.at > first_start)
+    edges = _Edges(windows)
+    first_start, last_end = edges.edges[0], edges.edges[-1]
+    counts = edges.statement().cte("counts")
+    regraded = select(GradeChange.customer_id).where(GradeChange.at > first_start)
+    # Two index-driven halves rather than one OR that would scan every buyer.
+    halves = [
+        select(Customer.id).where(
+            Customer.id.in_(regraded),  # type: ignore[union-attr]
+            Customer.acquired_at < last_end,
+        ),
+        select(Customer.id).where(
+            Customer.acquired_at > first_start,
+            Customer.acquired_at < last_end,
+            Customer.grade.is_not(None),  # type: ignore[union-attr]
+        ),
+    ]
+    owned = [Customer.owner_id == owner_id] if owner_id is not None else []
+    changed = union(*(half.where(*owned) for half in halves))
+    walked = (
+        select(
+            Customer.owner_id,
+            Customer.grade,
+            Customer.id,
+            Customer.acquired_at,
+            literal(0),
+            literal(0),
+            *edges.columns(counts),
+        )
+        .select_from(Customer)
+        .outerjoin(counts, counts.c.customer_id == Customer.id)
+        .where(Customer.id.in_(changed))  # type: ignore[union-attr]
     )
-    has_history = Customer.id.in_(select(GradeChange.customer_id))  # type: ignore[union-attr]
-    # Buyers that kept one grade from before the first window to now.
-    stable = and_(
-        Customer.grade.is_not(None),  # type: ignore[union-attr]
-        ~changed_since,
-        or_(has_history, Customer.acquired_at <= first_start),
-    )
+    judged = [g for g in REQUIRED_CONTACTS if any(w.grade == g for w in windows)]
     kept = case(
         *(
             (
                 and_(
                     Customer.grade == grade,
-                    *(
-                        func.coalesce(counts.c[w.label], 0) >= required
-                        for w in windows
-                        if w.grade == grade
-                    ),
+                    *(edges.in_window(counts, w) >= required for w in windows if w.grade == grade),
                 ),
                 1,
             )
             for grade, required in REQUIRED_CONTACTS.items()
-            if any(w.grade == grade for w in windows)
+            if grade in judged
         ),
         else_=0,
     )
-    judged = [g for g in REQUIRED_CONTACTS if any(w.grade == g for w in windows)]
-    statement = (
-        select(Customer.owner_id, Customer.grade, func.count(), func.sum(kept))
+    counted = (
+        select(
+            Customer.owner_id,
+            Customer.grade,
+            null(),
+            null(),
+            func.count(),
+            func.sum(kept),
+            *(null() for _column in edges.columns(counts)),
+        )
         .select_from(Customer)
         .outerjoin(counts, counts.c.customer_id == Customer.id)
-        .where(stable, Customer.grade.in_(judged))  # type: ignore[union-attr]
+        .where(
+            Customer.grade.in_(judged),  # type: ignore[union-attr]
+            Customer.acquired_at <= first_start,
+            Customer.id.not_in(regraded),  # type: ignore[union-attr]
+            *owned,
+        )
         .group_by(Customer.owner_id, Customer.grade)
     )
-    if owner_id is not None:
-        statement = statement.where(Customer.owner_id == owner_id)
-    for owner, grade, assessed, compliant in session.exec(statement):
+    rows = []
+    for row in session.connection().execute(union_all(walked, counted)):
+        owner, grade, customer_id, _acquired, assessed, compliant = row[:6]
+        if customer_id is not None:
+            rows.append(row)
+            continue
         tally.assessed[(owner, grade)] += assessed
         tally.compliant[(owner, grade)] += int(compliant or 0)
         tally.overall[owner][0] += assessed
         tally.overall[owner][1] += int(compliant or 0)
-    _tally_changed(session, tally, windows=windows, owner_id=owner_id, last_end=last_end)
+    if rows:
+        # A few buyers are looked up by id; many through the set that defines them,
+        # which spares the statement thousands of parameters.
+        among = [row[2] for row in rows] if len(rows) <= ID_CHUNK else changed
+        _walk(tally, rows, windows, edges, grades_between(session, among, None))
     return tally
 
 
-def _tally_changed(
-    session: Session,
+def _walk(
     tally: _Tally,
-    *,
+    rows: list[Any],
     windows: list[_Window],
-    owner_id: int | None,
-    last_end: datetime,
+    edges: _Edges,
+    history: dict[int, list[tuple[datetime | None, str | None]]],
 ) -> None:
-    """Buyers graded or regraded since the first window, walked window by window.
-
-    Buyers acquired after the last window cannot have been assessed and are skipped.
-    """
-    first_start = min(w.start for w in windows)
-    columns = (Customer.id, Customer.owner_id, Customer.grade, Customer.acquired_at)
-    regraded = select(GradeChange.customer_id).where(GradeChange.at > first_start).distinct()
-    # Two index-driven queries rather than one OR that would scan every buyer.
-    statements = [
-        select(*columns).where(
-            Customer.id.in_(regraded),  # type: ignore[union-attr]
-            Customer.acquired_at < last_end,
-        ),
-        select(*columns).where(
-            Customer.acquired_at > first_start,
-            Customer.acquired_at < last_end,
-            Customer.grade.is_not(None),  # type: ignore[union-attr]
-            ~exists().where(GradeChange.customer_id == Customer.id),
-        ),
-    ]
-    if owner_id is not None:
-        statements = [s.where(Customer.owner_id == owner_id) for s in statements]
-    connection = session.connection()
-    rows = list({row[0]: row for s in statements for row in connection.execute(s).all()}.values())
-    if not rows:
-        return
-    ids = [row[0] for row in rows]
-    history = grades_between(session, ids, last_end + timedelta(days=7))  # type: ignore[arg-type]
+    """Judge buyers regraded or acquired during the month, window by window."""
     spans = list({w.label: w for w in windows}.values())
-    window_counts: dict[int, Any] = {}
-    for start in range(0, len(ids), ID_CHUNK):
-        chunk = ids[start : start + ID_CHUNK]
-        for row in connection.execute(_window_counts(windows, chunk)).all():
-            window_counts[row[0]] = dict(zip((w.label for w in spans), row[1:], strict=True))
-    for customer_id, owner, current, acquired in rows:
-        known = history.get(customer_id)
-        changes = known or [(None, current)]
+    for row in rows:
+        owner, current, customer_id, acquired = row[:4]
+        # Without any recorded change, the grade is held since acquisition.
+        changes = history.get(customer_id) or [(None, current)]
         # The grade held throughout each span (A and B share their weeks).
         held = {
             span.label: _held_throughout(changes, span.start, span.end)
             for span in spans
-            if known or acquired <= span.start
+            if acquired <= span.start
         }
-        mine = window_counts.get(customer_id, {})
+        mine = edges.per_window(row[6:], spans)
         grades: set[str] = set()
         ok = True
         for window in windows:
