@@ -12,14 +12,16 @@ D      the month                     1
 =====  ============================  ========
 
 A week belongs to the month its Thursday falls in (the ISO rule), so every week is
-judged exactly once. Only windows that have ended by ``as_of`` count. A buyer is
-compliant when every window it was assessed in had at least the required number of
-outbound, non-automatic contacts; compliance is compliant buyers ÷ assessed buyers,
-per grade and overall, rounded to 4 decimals (None when nobody was assessed).
+judged exactly once, even one that ends on the 1st to 3rd of the next month. Only
+windows that have ended by ``as_of`` count. A buyer is judged in a window it was ours
+for (acquired by its start) and held one grade throughout. A buyer is compliant when
+every window it was assessed in had at least the required number of outbound,
+non-automatic contacts; compliance is compliant buyers ÷ assessed buyers, per grade
+and overall, rounded to 4 decimals (None when nobody was assessed).
 
-Most buyers keep one grade all month: they are counted by one aggregate query over
-the month's outbound messages. Only buyers graded or regraded during the month (a
-few) are walked through their grade history in Python.
+Most buyers keep one grade all month: SQL counts them per owner and grade. Buyers
+graded, regraded or acquired during the month (a few) are walked through their grade
+history in Python. The month's contacts are counted once for both.
 """
 
 from collections import defaultdict
