@@ -286,3 +286,43 @@ def test_any_logging_order_gives_the_same_state(engine, order):
         assert customer.last_out_at == datetime(2026, 9, 3, 10, 5, tzinfo=UTC)
         assert str(customer.due_on) == "2026-09-10"
         assert customer.acquired_at == datetime(2026, 9, 1, 10, 0, tzinfo=UTC)
+
+
+def test_open_inquiry_product_is_the_newest_open_one_paged_or_whole(session):
+    from datetime import date
+
+    from laop.models import Customer, Inquiry
+    from laop.services.due import DueQuery, due_list
+
+    inquiries = {
+        "Both Open": [("new", "Old lamp", 1), ("quoted", "New lamp", 5), ("lost", "Lost lamp", 9)],
+        "Nameless Newest": [("sample", "Sample lamp", 2), ("new", None, 8)],
+        "Closed Only": [("ordered", "Ordered lamp", 3)],
+    }
+    ids = {}
+    for company, rows in inquiries.items():
+        customer = Customer(
+            company=company, company_key=company.lower(), grade="B", due_on=date(2026, 10, 1)
+        )
+        session.add(customer)
+        session.flush()
+        ids[company] = customer.id
+        for status, product, day in rows:
+            session.add(
+                Inquiry(
+                    customer_id=customer.id,
+                    channel="inquiry",
+                    product=product,
+                    status=status,
+                    received_at=datetime(2026, 9, day, 8, 0, tzinfo=UTC),
+                )
+            )
+    session.commit()
+    expected = {ids["Both Open"]: "New lamp", ids["Nameless Newest"]: "Sample lamp"}
+    query = DueQuery(as_of=date(2026, 10, 6), reference=date(2026, 10, 6))
+    for limit in (None, 10):
+        rows = due_list(session, query, owner=None, limit=limit).rows
+        assert {r["customer_id"]: r["open_inquiry_product"] for r in rows} == {
+            **expected,
+            ids["Closed Only"]: None,
+        }

@@ -40,7 +40,8 @@ def to_local(moment: datetime, tz: ZoneInfo) -> datetime:
 
 def iso_local(moment: datetime | None, tz: ZoneInfo) -> str | None:
     """ISO 8601 text of an instant in ``tz``, to the second (None stays None)."""
-    return to_local(moment, tz).isoformat(timespec="seconds") if moment else None
+    # Positional arguments: isoformat parses keywords slowly, and lists call this per row.
+    return to_local(moment, tz).isoformat("T", "seconds") if moment else None
 
 
 def business_day(moment: datetime, tz: ZoneInfo) -> date:

@@ -141,9 +141,12 @@ def due_list(
     waiting: list[tuple[Any, ...]] = []
     follow: list[tuple[Any, ...]] = []
     reference, weights, overdue_only = query.reference, GRADE_WEIGHT, query.overdue_only
+    columns: list[Any] = list(DUE_COLUMNS)
+    if limit is None:  # every row is shown: its product comes with it
+        columns.append(_newest_open_product())
     # Plain Core rows, unpacked by position: thousands are read, and attribute access
     # or the ORM's bookkeeping per row would cost more than the query.
-    for row in session.connection().execute(select(*DUE_COLUMNS).where(*conditions)).all():
+    for row in session.connection().execute(select(*columns).where(*conditions)).all():
         customer_id, _co, _ct, _cc, grade_held, _o, waiting_since, due_on = row[:8]
         # Awaiting as of the day: the clock opened before the day's end (business time).
         if waiting_since is not None and waiting_since < as_of_end:
@@ -156,7 +159,10 @@ def due_list(
     waiting.sort(key=_first_three)
     follow.sort(key=_first_three)
     shown = [r[-1] for r in waiting[:limit]] + [r[-1] for r in follow[:limit]]
-    products = _open_inquiry_products(session, conditions, [r[0] for r in shown], limit)
+    if limit is None:
+        products = {r[0]: r[-1] for r in shown if r[-1] is not None}
+    else:
+        products = _open_inquiry_products(session, [r[0] for r in shown])
     owners = {u.id: u.name for u in session.exec(select(User))}
     return DueList(
         [_row(r, reference, tz, as_of_end, owners, products) for r in shown],
@@ -189,7 +195,7 @@ def _row(
         last_contact_at,
         last_out_at,
         last_in_channel,
-    ) = row
+    ) = row[:11]
     awaiting = waiting_since is not None and waiting_since < as_of_end
     if awaiting:
         overdue = (reference - business_day(waiting_since, tz)).days
@@ -217,28 +223,36 @@ def _row(
     }
 
 
-def _open_inquiry_products(
-    session: Session, conditions: list[Any], ids: list[int], limit: int | None
-) -> dict[int, str]:
-    """The product of the newest open inquiry that names one, for the listed buyers.
-
-    A page of the list asks for its own ids; the whole list joins on the list's
-    conditions (one query either way, never one per buyer).
-    """
-    statement = select(Inquiry.customer_id, Inquiry.product, Inquiry.received_at).where(
+def _open_product_filter() -> list[Any]:
+    return [
         Inquiry.status.in_(OPEN_INQUIRY_STATUSES),  # type: ignore[attr-defined]
         Inquiry.product.is_not(None),  # type: ignore[union-attr]
+    ]
+
+
+def _newest_open_product() -> Any:
+    """SQL: the product of the buyer's newest open inquiry that names one."""
+    return (
+        select(Inquiry.product)
+        .where(Inquiry.customer_id == Customer.id, *_open_product_filter())
+        .order_by(Inquiry.received_at.desc(), Inquiry.id.desc())  # type: ignore[attr-defined,union-attr]
+        .limit(1)
+        .correlate(Customer)
+        .scalar_subquery()
     )
-    if limit is not None:
-        if not ids:
-            return {}
-        statement = statement.where(Inquiry.customer_id.in_(ids))  # type: ignore[attr-defined]
-    else:
-        statement = statement.join(Customer, Customer.id == Inquiry.customer_id).where(*conditions)
-    products: dict[int, str] = {}
-    newest: dict[int, Any] = {}
-    for customer_id, product, received_at in session.exec(statement):
-        if customer_id not in newest or received_at >= newest[customer_id]:
-            newest[customer_id] = received_at
-            products[customer_id] = product
-    return products
+
+
+def _open_inquiry_products(session: Session, ids: list[int]) -> dict[int, str]:
+    """The product of the newest open inquiry that names one, for a page of buyers.
+
+    One query for the page's ids, never one per buyer.
+    """
+    if not ids:
+        return {}
+    statement = select(Inquiry.customer_id, Inquiry.product).where(
+        Inquiry.customer_id.in_(ids),  # type: ignore[attr-defined]
+        *_open_product_filter(),
+    )
+    statement = statement.order_by(Inquiry.received_at, Inquiry.id)
+    # Oldest first: the newest of each buyer is written last.
+    return dict(session.connection().execute(statement).all())
