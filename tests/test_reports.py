@@ -61,9 +61,12 @@ def test_a_list_for_a_past_month_uses_the_grade_then(cli):
     with time_machine.travel(datetime(2026, 10, 10, 4, 0, tzinfo=UTC), tick=False):
         cli("grade", cid, "A")
     cli("grade", cid, "C")  # in November
+    late = add(cli, "Graded Late Co")
+    cli("grade", late, "A")  # first graded in November: not an A buyer in October
     october = cli("report", "a-list", "--month", "2026-10", "--json").json()
     assert [r["company"] for r in october["customers"]] == ["Regraded Co"]
-    assert cli("report", "a-list", "--json").json()["customers"] == []
+    november = cli("report", "a-list", "--json").json()
+    assert [r["company"] for r in november["customers"]] == ["Graded Late Co"]
 
 
 def test_cadence_compliance_counts_weeks_by_grade(cli):

@@ -32,10 +32,16 @@ def a_list(
         customers = list(session.exec(statement.where(Customer.grade == "A")))
     else:
         candidates = list(session.exec(statement.where(Customer.acquired_at < end)))
-        history = grades_between(session, [c.id for c in candidates], end)  # type: ignore[misc]
-        customers = [
-            c for c in candidates if (history[c.id][-1][1] if history.get(c.id) else c.grade) == "A"
-        ]
+        history = grades_between(session, [c.id for c in candidates], None)  # type: ignore[misc]
+
+        def grade_then(customer: Customer) -> str | None:
+            changes = history.get(customer.id)  # type: ignore[arg-type]
+            if not changes:  # never regraded: graded so since acquisition
+                return customer.grade
+            before = [grade for at, grade in changes if at is not None and at < end]
+            return before[-1] if before else None  # first graded after the month
+
+        customers = [c for c in candidates if grade_then(c) == "A"]
     ids = [c.id for c in customers]
     owners = {u.id: u.name for u in session.exec(select(User))}
     month_counts: dict[int, dict[str, int]] = defaultdict(lambda: {"in": 0, "out": 0})
