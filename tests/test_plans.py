@@ -28,11 +28,11 @@ def filled(tmp_path):
 
 
 def plans_of(engine, work):
-    """Run ``work(session)`` and return the query plan of every SELECT it sent."""
+    """Run ``work(session)`` and return the query plan of every query it sent."""
     statements = []
 
     def capture(_conn, _cursor, statement, parameters, _context, _many):
-        if statement.lstrip().upper().startswith("SELECT"):
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
             statements.append((statement, parameters))
 
     event.listen(engine, "before_cursor_execute", capture)
