@@ -886,6 +886,8 @@ def test_an_import_makes_a_handful_of_queries(session, engine, tmp_path):
 def test_a_killed_import_leaves_the_database_as_it_was(team, db_url, tmp_path):
     ok(team("customer", "add", "--company", "Kept Buyer", "--email", "kept@buyer.com"))
     before = counts(db_url)
+    # 40,000 rows into near-empty tables: SQLite's import sets their indexes aside.
+    indexes = _indexes(db_url) if "sqlite" in db_url else None
     path = tmp_path / "big.csv"
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -912,6 +914,8 @@ def test_a_killed_import_leaves_the_database_as_it_was(team, db_url, tmp_path):
     writer_process.stdout.close()
     writer_process.stderr.close()
     assert counts(db_url) == before
+    if indexes is not None:
+        assert _indexes(db_url) == indexes
     checked = team("db", "check", "--json")
     assert checked.exit_code == 0 and checked.json()["ok"] is True
     assert ok(team("customer", "add", "--company", "After The Kill", "--json")).json()["id"]
@@ -1184,3 +1188,147 @@ def test_an_import_gives_back_the_connections_page_cache(session, tmp_path):
     report = import_file(session, path, actor=actor, options=ImportOptions())
     assert report.created == 1
     assert session.execute(text("PRAGMA cache_size")).scalar() == before
+
+
+def _indexes(db_url):
+    """Every index of the database with the statement that made it (SQLite)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            query = "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index'"
+            return sorted(tuple(row) for row in conn.execute(text(f"{query} ORDER BY name")))
+    finally:
+        engine.dispose()
+
+
+def _big_csv(path, rows, *, start=0, bad_last=False):
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Company", "Email", "Phone", "Grade", "Products", "Last follow-up"])
+        for n in range(start, start + rows):
+            writer.writerow(
+                [_name(n), f"b{n}@bulk{n}.com", "", "ABCD"[n % 4], "LED, lamp", "2026-02-01"]
+            )
+        if bad_last:
+            writer.writerow(["Bad Row Ltd", "not an address", "", "", "", ""])
+    return path
+
+
+@pytest.fixture
+def set_aside(monkeypatch):
+    """Large imports from 20 rows on; records the index statements each import set aside."""
+    from laop.services import import_store
+
+    if import_store.BULK_ROWS <= 20:
+        pytest.fail("the fixture assumes a larger BULK_ROWS")
+    monkeypatch.setattr(import_store, "BULK_ROWS", 20)
+    seen: list[list[str]] = []
+    restore = import_store.ImportStore._restore_indexes
+
+    def recording(self):
+        seen.append(list(self._set_aside))
+        restore(self)
+
+    monkeypatch.setattr(import_store.ImportStore, "_restore_indexes", recording)
+    return seen
+
+
+def test_a_large_import_builds_the_indexes_again_exactly(team, db_url, tmp_path, set_aside):
+    if "sqlite" not in db_url:
+        pytest.skip("SQLite's indexes are set aside; PostgreSQL keeps them")
+    before = _indexes(db_url)
+    assert any(name == "ix_customer_owner_due" for name, _t, _s in before)
+    ok(team("import", str(_big_csv(tmp_path / "big.csv", 60))))
+    dropped = set_aside[-1]
+    assert len(dropped) == sum(1 for _n, table, sql in before if sql and table in TABLES), (
+        "every secondary index of the five tables was set aside"
+    )
+    assert _indexes(db_url) == before
+    checked = team("db", "check", "--json")
+    assert checked.exit_code == 0 and checked.json()["ok"] is True
+    assert counts(db_url)["customer"] == 60
+    # The second import finds the first one's buyers through the rebuilt tables.
+    ok(team("import", str(_big_csv(tmp_path / "again.csv", 60))))
+    assert counts(db_url)["customer"] == 60
+    # A small import into tables that hold more rows than it brings keeps their indexes.
+    ok(team("import", str(_big_csv(tmp_path / "more.csv", 25, start=60))))
+    kept = " ".join(set_aside[-1])
+    assert "ix_customer_owner_due" not in kept and "ix_message_at" not in kept
+    assert _indexes(db_url) == before
+    assert counts(db_url)["customer"] == 85
+
+
+def test_a_failed_large_import_keeps_the_indexes(team, db_url, tmp_path, set_aside):
+    if "sqlite" not in db_url:
+        pytest.skip("SQLite's indexes are set aside; PostgreSQL keeps them")
+    ok(team("customer", "add", "--company", "Kept Buyer", "--email", "kept@buyer.com"))
+    before, stored = _indexes(db_url), counts(db_url)
+    path = _big_csv(tmp_path / "strict.csv", 60, bad_last=True)
+    out = team("import", str(path), "--strict")
+    assert out.exit_code == 3 and "--strict imports nothing" in out.stderr
+    assert set_aside and set_aside[-1], "the failed import had set indexes aside"
+    assert (_indexes(db_url), counts(db_url)) == (before, stored)
+
+
+def test_an_import_failing_while_the_indexes_are_aside_rolls_them_back(
+    session, db_url, monkeypatch, tmp_path
+):
+    import sqlite3
+
+    from laop.services import import_store, imports
+    from laop.services.imports import ImportOptions, import_file
+    from laop.services.users import add_user
+
+    if "sqlite" not in db_url:
+        pytest.skip("SQLite's indexes are set aside; PostgreSQL keeps them")
+    monkeypatch.setattr(import_store, "BULK_ROWS", 20)
+    monkeypatch.setattr(imports, "CHUNK", 10)
+    actor = add_user(session, name="lily")
+    session.commit()
+    before = _indexes(db_url)
+    written = import_store._write_batches
+
+    def failing(connection, batches):
+        if connection.exec_driver_sql("SELECT count(*) FROM customer").scalar() >= 20:
+            raise sqlite3.OperationalError("disk I/O error")
+        written(connection, batches)
+
+    monkeypatch.setattr(import_store, "_write_batches", failing)
+    with pytest.raises(sqlite3.OperationalError):
+        import_file(
+            session, _big_csv(tmp_path / "big.csv", 60), actor=actor, options=ImportOptions()
+        )
+    session.rollback()
+    assert _indexes(db_url) == before
+    assert counts(db_url)["customer"] == 0
+
+
+def test_sqlite_writes_split_into_statements_keep_the_order(session, db_url, monkeypatch):
+    from sqlalchemy import select
+
+    from laop.models import CustomerProduct
+    from laop.services import import_store
+    from laop.services.users import add_user
+
+    if "sqlite" not in db_url:
+        pytest.skip("SQLite's INSERTs of many rows; PostgreSQL copies")
+    monkeypatch.setattr(import_store, "MAX_ROWS_PER_INSERT", 3)
+    add_user(session, name="lily")
+    import_store.write_rows(
+        session.connection(),
+        import_store.Customer.__table__,
+        ("id", "company", "company_key", "contact_key", "acquired_at", "created_at", "updated_at"),
+        [(1, "One", "one", "", "2026-03-05 04:00:00.000000", *["2026-03-05 04:00:00.000000"] * 2)],
+    )
+    rows = [(1, f"p{n} \x00 {'x' * n}", n) for n in range(11)]
+    import_store.write_rows(
+        session.connection(), CustomerProduct.__table__, import_store.PRODUCT_COLUMNS, rows
+    )
+    stored = session.execute(
+        select(
+            CustomerProduct.customer_id, CustomerProduct.product, CustomerProduct.position
+        ).order_by(CustomerProduct.id)
+    ).all()
+    assert [tuple(row) for row in stored] == rows

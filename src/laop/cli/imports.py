@@ -69,6 +69,12 @@ def import_sheet(
 
     Example: laop import 客户信息统计表.xlsx --owner lily --dry-run
     """
+    from laop.services.sheet import SheetRead
+
+    # The workbook is read by a thread of its own from now on, while the database
+    # stack loads and the stored buyers are read.
+    read = SheetRead(file, sheet=sheet)
+
     from laop.errors import InvalidInput
     from laop.services.imports import (
         ImportOptions,
@@ -91,7 +97,7 @@ def import_sheet(
     try:
         with store() as session:
             report = import_file(
-                session, file, actor=actor(session), options=options, progress=_bar
+                session, file, actor=actor(session), options=options, progress=_bar, read=read
             )
             if dry_run:
                 session.rollback()  # also whatever acting_user set up

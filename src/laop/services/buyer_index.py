@@ -373,6 +373,11 @@ class BuyerIndex:
 
     def _company_ids(self, key: str, *, similar: bool) -> set[int]:
         """Stored names that may reach similarity 100 (and 88, when ``similar``)."""
+        numbers = name_numbers(key)
+        if numbers and not self._plain and numbers not in self._by_numbers:
+            # Only names with the same numbers or none could be kept below: there are
+            # none (as when every name of a sheet carries a number of its own).
+            return set()
         ids = set(_ids(self._by_key, key))
         ids.update(_ids(self._by_condensed, "".join(key.split())))
         words = sorted(set(key.split()))
@@ -394,7 +399,6 @@ class BuyerIndex:
             ids.update(_ids(self._by_cover, " ".join(words)))
         # Stored names holding all the row's words, or (``similar``) enough of them,
         # a word one typo away counting as the word.
-        numbers = name_numbers(key)
         covers = self._covers(words) if similar else [" ".join(words)]
         for cover in covers:
             groups = [self._similar(w) if similar else self._exact(w) for w in cover.split()]

@@ -1,11 +1,11 @@
 """The store side of an import: every buyer in memory, and bulk writes in chunks.
 
 An import reads all buyers once (names, contacts, products and the fields a sheet may
-fill), keeps the buyers it creates or changes in memory, and writes with one
-executemany per table and chunk — never a query per row. Nothing here commits: the
+fill), keeps the buyers it creates or changes in memory, and writes each chunk of
+rows with a few statements per table — never a query per row. Nothing here commits: the
 command's one transaction does, so a failed or killed import leaves no trace.
 
-The new rows go straight to the driver (one INSERT from JSON on SQLite, COPY on
+The new rows go straight to the driver (INSERTs of many rows each on SQLite, COPY on
 PostgreSQL) on the session's connection, as tuples whose values are converted once, the
 way SQLAlchemy would bind them (instants as naive UTC; on SQLite as SQLAlchemy's text
 form): SQLAlchemy's per-parameter processing cost more than the writing itself. A
@@ -15,7 +15,6 @@ buyers an import creates get their follow-up state (cadence.followup_state) as t
 are written, so that only the stored buyers it changed are refreshed afterwards.
 """
 
-import json
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -44,6 +43,10 @@ SCALARS = ("company", "contact", "country", "city", "nature", "strength", "sourc
 
 MAX_ID_BLOCK = 2048  # PostgreSQL customer ids reserved at once, at most
 IMPORT_CACHE_KIB = 16 * 1024  # SQLite page cache while an import writes
+MAX_ROWS_PER_INSERT = 500  # rows of one SQLite INSERT (fewer when they have many columns)
+# An import of at least this many rows sets aside the secondary indexes of each table
+# holding no more rows than that (SQLite), and builds them again when it is done.
+BULK_ROWS = 10_000
 
 # The columns each kind of new row fills, in the order of its tuples.
 CUSTOMER_COLUMNS = (
@@ -170,6 +173,7 @@ class ImportStore:
         self._regions: dict[str, str] = {}
         self._cadence: tuple[Any, Any, Any, dict[str, int]] | None = None
         self._cache_size: int | None = None  # the connection's, while the import's is set
+        self._set_aside: list[str] = []  # the statements that create the dropped indexes
         self._writer: ThreadPoolExecutor | None = None
         self._writing: Future[None] | None = None
         self._ids: deque[int] = deque()
@@ -225,7 +229,11 @@ class ImportStore:
         ):
             self.buyers[customer_id].products.append(product)
         self._next_id = (self.session.exec(select(func.max(Customer.id))).one() or 0) + 1
+
+    def begin(self, *, rows: int) -> None:
+        """Make ready to write about ``rows`` sheet rows (after load, before any row)."""
         self._small_cache()
+        self._set_indexes_aside(rows)
 
     def _small_cache(self) -> None:
         """Keep SQLite's page cache small while this import writes.
@@ -239,6 +247,43 @@ class ImportStore:
         connection = self.session.connection()
         self._cache_size = connection.exec_driver_sql("PRAGMA cache_size").scalar()
         connection.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+
+    def _set_indexes_aside(self, rows: int) -> None:
+        """Drop the secondary indexes of the tables a large import will at least double.
+
+        SQLite builds an index from all its rows at once (one sort) for a fraction of
+        what inserting each new row into every index costs as it comes. The drop is part
+        of the import's transaction, so a failed or killed import rolls it back with the
+        rest; finish() creates each index again with the statement SQLite kept for it,
+        so it comes back exactly as the migrations made it. Indexes that enforce a
+        UNIQUE constraint (they have no statement) stay.
+        """
+        if self.dialect != "sqlite" or not self.write or rows < BULK_ROWS:
+            return
+        connection = self.session.connection()
+        quote = connection.dialect.identifier_preparer.quote
+        for _key, model, _columns in _TABLES:
+            table = model.__table__.name
+            stored = connection.exec_driver_sql(f"SELECT count(*) FROM {quote(table)}").scalar()
+            if stored > rows:
+                continue  # rebuilding its indexes would cost more than keeping them
+            indexes = connection.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                "AND sql IS NOT NULL ORDER BY name",
+                (table,),
+            ).all()
+            for name, statement in indexes:
+                connection.exec_driver_sql(f"DROP INDEX {quote(name)}")
+                self._set_aside.append(statement)
+
+    def _restore_indexes(self) -> None:
+        """Create the indexes _set_indexes_aside dropped (the writer is idle)."""
+        if not self._set_aside:
+            return
+        connection = self.session.connection()
+        for statement in self._set_aside:
+            connection.exec_driver_sql(statement)
+        self._set_aside = []
 
     def new_id(self) -> int:
         """An id for a buyer to create.
@@ -376,7 +421,7 @@ class ImportStore:
             self._reserve()
         connection = self.session.connection()
         # The database works on one chunk while the next is being read (SQLite: the
-        # GIL is released for the whole of one statement per table, see write_rows;
+        # GIL is released for the whole of each statement of many rows, see write_rows;
         # PostgreSQL: the server's work).
         if self._writer is None:
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="laop-import-writer")
@@ -464,6 +509,8 @@ class ImportStore:
         """Flush, update the stored buyers that changed, and log an event on each."""
         self._flush(more=False)
         self._wait()
+        # Before anything reads the tables again (the updates below, refresh_followup).
+        self._restore_indexes()
         changed = [b for b in self.buyers.values() if b.dirty and not b.new]
         touched = [b for b in self.buyers.values() if b.dirty]
         if not self.write:
@@ -544,10 +591,11 @@ def write_rows(
 ) -> None:
     """Insert ``rows`` (tuples of bound values in ``columns`` order) with the driver.
 
-    COPY on PostgreSQL. On SQLite one INSERT … SELECT reads the rows from a JSON array
-    (in its order, so ids are given as executemany gives them): a single statement
-    releases the GIL for all of its work, where executemany takes it back for each row.
-    On the connection's transaction.
+    COPY on PostgreSQL. On SQLite a few INSERTs of many rows each (``VALUES (…), (…)``,
+    as many rows as SQLite's limit on parameters allows, in order, so ids are given as
+    executemany gives them): the driver binds a statement's values at C speed and then
+    releases the GIL for all of its work, where executemany takes it back for each row
+    (and a writer thread would wait for it each time). On the connection's transaction.
     """
     quote = connection.dialect.identifier_preparer.quote
     names = ", ".join(quote(c) for c in columns)
@@ -559,28 +607,34 @@ def write_rows(
                 for row in rows:
                     copy.write_row(row)
             return
-        payload = _json(rows)
-        if "\\u0000" in payload:
-            # SQLite's JSON functions end a text at a NUL character.
-            marks = ", ".join("?" * len(columns))
-            cursor.executemany(f"INSERT INTO {target} ({names}) VALUES ({marks})", rows)
-            return
-        fields = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(columns)))
-        cursor.execute(
-            f"INSERT INTO {target} ({names}) SELECT {fields} FROM json_each(?) ORDER BY key",
-            (payload,),
-        )
+        width = len(columns)
+        per = max(1, min(MAX_ROWS_PER_INSERT, _variable_limit(connection) // width))
+        marks = "(" + ", ".join("?" * width) + ")"
+        for start in range(0, len(rows), per):
+            part = rows[start : start + per]
+            values = ", ".join([marks] * len(part))
+            cursor.execute(
+                f"INSERT INTO {target} ({names}) VALUES {values}",
+                [value for row in part for value in row],
+            )
     finally:
         cursor.close()
+
+
+def _variable_limit(connection: Connection) -> int:
+    """How many parameters one SQLite statement may have (999 before SQLite 3.32)."""
+    import sqlite3
+
+    driver = connection.connection.dbapi_connection
+    try:
+        return int(driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))  # type: ignore[union-attr]
+    except (AttributeError, sqlite3.Error):
+        return 999
 
 
 def _write_batches(connection: Connection, batches: list[tuple[Table, Any, Any]]) -> None:
     for table, columns, rows in batches:
         write_rows(connection, table, columns, rows)
-
-
-# JSON text as SQLite reads it back: strings, integers, booleans (as 1/0) and null.
-_json = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":")).encode
 
 
 def _update_row(buyer: Buyer, now: datetime) -> dict[str, Any]:

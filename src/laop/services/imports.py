@@ -31,7 +31,7 @@ from laop.errors import AmbiguousError, InvalidInput, NotFound
 from laop.models import User, utcnow
 from laop.services.import_rows import CleanRow, RowCleaner
 from laop.services.import_store import SCALARS, Buyer, ImportStore
-from laop.services.sheet import FIELDS, cell_text, header_key, open_sheet
+from laop.services.sheet import FIELDS, SheetRead, cell_text, header_key, open_sheet
 
 __all__ = [
     "DUPLICATE_MODES",
@@ -136,10 +136,13 @@ def import_file(
     actor: User,
     options: ImportOptions,
     progress: Progress | None = None,
+    read: SheetRead | None = None,
 ) -> ImportReport:
     """Import the buyers of a sheet (xlsx or csv) in the session's transaction.
 
-    ``progress(total)`` opens a progress display and yields ``advance_to(done)``.
+    ``progress(total)`` opens a progress display and yields ``advance_to(done)``;
+    ``read``: the file already being read (SheetRead), else the import starts reading
+    it and loads the stored buyers meanwhile.
     Raises RowsRejected under ``options.strict`` when any row is bad (the caller's
     transaction then rolls back), InvalidInput/NotFound for an unusable file or option.
     """
@@ -151,9 +154,14 @@ def import_file(
     for name in options.mapping.values():
         if name not in FIELDS:
             raise InvalidInput(f"Unknown field {name!r}; use one of: {', '.join(FIELDS)}.")
+    if read is None:
+        read = SheetRead(path, sheet=options.sheet)
     default_owner = get_user(session, options.owner) if options.owner else actor
+    now = utcnow().replace(microsecond=0)
+    store = ImportStore(session, write=not options.dry_run, actor_id=actor.id, now=now)  # type: ignore[arg-type]
+    store.load()
     overrides = {header_key(h): f for h, f in options.mapping.items()}
-    sheet = open_sheet(path, sheet=options.sheet, overrides=overrides)
+    sheet = open_sheet(path, sheet=options.sheet, overrides=overrides, read=read)
     present = {header_key(c.header) for c in sheet.columns}
     for header in options.mapping:
         if header_key(header) not in present:
@@ -161,7 +169,6 @@ def import_file(
                 f"--map names {header!r}, which is not a column of the header row "
                 f"(row {sheet.header_row}: {', '.join(h for h in sheet.headers if h)})."
             )
-    now = utcnow().replace(microsecond=0)
     users: dict[str, int] = {}
     names: dict[int, str] = {}
     for user in session.exec(select(User)):
@@ -170,8 +177,7 @@ def import_file(
         users[user.name.casefold()] = user.id  # type: ignore[assignment]
         names[user.id] = user.name  # type: ignore[index]
     cleaner = RowCleaner(sheet.columns, users=users, tz=business_tz(session), now=now)
-    store = ImportStore(session, write=not options.dry_run, actor_id=actor.id, now=now)  # type: ignore[arg-type]
-    store.load()
+    store.begin(rows=sheet.total_rows)
     report = ImportReport(
         file=path.name, sheet=sheet.name, dry_run=options.dry_run, headers=sheet.headers
     )

@@ -18,6 +18,7 @@ headers ("公司 / Company") are understood part by part.
 import codecs
 import csv
 import re
+import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
@@ -33,6 +34,7 @@ __all__ = [
     "HEADER_SYNONYMS",
     "Column",
     "Sheet",
+    "SheetRead",
     "cell_text",
     "column_letter",
     "find_header",
@@ -232,17 +234,64 @@ def find_header(
     return None
 
 
-def open_sheet(path: Path, *, sheet: str | None, overrides: dict[str, str]) -> Sheet:
+class SheetRead:
+    """A workbook's sheet read by a thread of its own, while the caller does other work.
+
+    calamine reads a whole sheet at once (the longest step of importing a workbook)
+    and releases the GIL meanwhile, so an import starts the read first and loads the
+    stored buyers, or even its own modules, while it goes on; open_sheet then takes
+    the sheet, or raises what reading it raised. A text file is not read ahead.
+    """
+
+    def __init__(self, path: Path, *, sheet: str | None) -> None:
+        self.path = path
+        self.sheet = sheet
+        self._done = threading.Event()
+        self._loaded: tuple[str, Any] | None = None
+        self._error: BaseException | None = None
+        if path.suffix.lower() in WORKBOOK_SUFFIXES and path.is_file():
+            # A daemon: a command that fails before it needs the sheet need not wait.
+            threading.Thread(target=self._read, name="laop-sheet-read", daemon=True).start()
+        else:
+            self._done.set()
+
+    def _read(self) -> None:
+        try:
+            self._loaded = _load_sheet(self.path, self.sheet)
+        except BaseException as exc:  # raised again in the thread that takes the sheet
+            self._error = exc
+        finally:
+            self._done.set()
+
+    def loaded(self) -> tuple[str, Any] | None:
+        """The sheet's name and calamine data; None when nothing was read ahead."""
+        self._done.wait()
+        if self._error is not None:
+            raise self._error.with_traceback(None)
+        return self._loaded
+
+
+def open_sheet(
+    path: Path,
+    *,
+    sheet: str | None,
+    overrides: dict[str, str],
+    read: SheetRead | None = None,
+) -> Sheet:
     """Open ``path``, find its header row, and return the sheet ready to stream.
 
-    ``overrides`` maps header_key(header) to a field (from --map). Raises NotFound for
-    a missing file and InvalidInput for an unreadable one or one without a header.
+    ``overrides`` maps header_key(header) to a field (from --map); ``read``, the same
+    file and sheet read ahead (SheetRead). Raises NotFound for a missing file and
+    InvalidInput for an unreadable one or one without a header.
     """
     if not path.is_file():
         raise NotFound(f"No file {str(path)!r}.")
     suffix = path.suffix.lower()
     if suffix in WORKBOOK_SUFFIXES:
-        name, rows, total = _workbook_rows(path, sheet)
+        ahead = (
+            read.loaded() if read is not None and (read.path, read.sheet) == (path, sheet) else None
+        )
+        name, rows, total = _workbook_rows(path, sheet, ahead)
     elif suffix in TEXT_SUFFIXES:
         if sheet:
             raise InvalidInput(f"--sheet applies to workbooks; {path.name} is a text file.")
@@ -281,7 +330,7 @@ def open_sheet(path: Path, *, sheet: str | None, overrides: dict[str, str]) -> S
     )
 
 
-def _workbook_rows(path: Path, wanted: str | None) -> tuple[str, Iterator[Any], int]:
+def _load_sheet(path: Path, wanted: str | None) -> tuple[str, Any]:
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
@@ -295,7 +344,18 @@ def _workbook_rows(path: Path, wanted: str | None) -> tuple[str, Iterator[Any], 
             if not chosen:
                 listed = ", ".join(repr(n) for n in names)
                 raise InvalidInput(f"No sheet {wanted!r} in {path.name}; sheets: {listed}.")
-        data = book.get_sheet_by_name(chosen)
+        return chosen, book.get_sheet_by_name(chosen)
+    except (CalamineError, OSError, ValueError) as exc:
+        raise InvalidInput(f"Cannot read {path.name} as a workbook: {exc}.") from None
+
+
+def _workbook_rows(
+    path: Path, wanted: str | None, loaded: tuple[str, Any] | None
+) -> tuple[str, Iterator[Any], int]:
+    from python_calamine import CalamineError
+
+    chosen, data = loaded or _load_sheet(path, wanted)
+    try:
         rows = data.iter_rows()
     except (CalamineError, OSError, ValueError) as exc:
         raise InvalidInput(f"Cannot read {path.name} as a workbook: {exc}.") from None
