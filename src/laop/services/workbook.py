@@ -339,28 +339,42 @@ def _messages_sheet(
     sheet = _sheet(book, "跟进记录 Follow-ups", MESSAGE_COLUMNS)
     start, end = month_bounds(year, month, tz)
     users = {u.id: u.name for u in session.exec(select(User))}
+    # Plain rows streamed in pages: a month of a big team is hundreds of thousands of
+    # messages, and an ORM object each would cost more than writing its cells.
     statement = (
-        select(Message, Customer.company, Customer.contact)
+        select(
+            Message.at,
+            Message.customer_id,
+            Customer.company,
+            Customer.contact,
+            Message.direction,
+            Message.channel,
+            Message.kind,
+            Message.auto,
+            Message.user_id,
+            Message.note,
+        )
         .join(Customer, Customer.id == Message.customer_id)
         .where(Message.at >= start, Message.at < end)
-        .order_by(Message.at, Message.id)
+        .order_by(Message.at, Message.id)  # type: ignore[arg-type]
         .execution_options(yield_per=CHUNK)
     )
     written = 0
-    for message, company, contact in session.exec(_owned(statement, owner)):
+    rows = session.connection().execute(_owned(statement, owner))
+    for at, customer_id, company, contact, direction, channel, kind, auto, user_id, note in rows:
         _append(
             sheet,
             MESSAGE_COLUMNS,
             [
-                _local(message.at, tz),
-                message.customer_id,
+                _local(at, tz),
+                customer_id,
                 company or contact,
-                "来信 in" if message.direction == "in" else "去信 out",
-                message.channel,
-                message.kind,
-                "是 yes" if message.auto else "",
-                users.get(message.user_id),
-                message.note,  # type: ignore[arg-type]
+                "来信 in" if direction == "in" else "去信 out",
+                channel,
+                kind,
+                "是 yes" if auto else "",
+                users.get(user_id),
+                note,
             ],
         )
         written += 1
