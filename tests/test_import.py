@@ -1332,3 +1332,48 @@ def test_sqlite_writes_split_into_statements_keep_the_order(session, db_url, mon
         ).order_by(CustomerProduct.id)
     ).all()
     assert [tuple(row) for row in stored] == rows
+
+
+@pytest.fixture
+def forked(monkeypatch):
+    """Every workbook import cleans its rows in a forked process; counts the forks."""
+    from laop.services import clean_ahead, imports
+
+    started = []
+    start = clean_ahead.CleanAhead.__init__
+
+    def counting(self, *args):
+        started.append(1)
+        start(self, *args)
+
+    monkeypatch.setattr(imports, "FORK_FROM", 0)
+    monkeypatch.setattr(clean_ahead.CleanAhead, "__init__", counting)
+    return started
+
+
+def test_rows_cleaned_in_a_second_process_import_the_same(team, db_url, forked):
+    test_the_sample_sheet(team, db_url)  # every assertion of the sample sheet holds
+    assert forked == [1]
+    again = ok(team("import", str(SAMPLE), "--json")).json()
+    assert (again["created"], again["merged"], again["unchanged"]) == (0, 13, 13)
+    assert len(forked) == 2
+
+
+def test_a_cleaning_process_that_dies_stores_nothing(team, db_url, forked, monkeypatch):
+    from laop.services.import_rows import RowCleaner
+
+    ok(team("customer", "add", "--company", "Kept Buyer", "--email", "kept@buyer.com"))
+    before = counts(db_url)
+    parent = os.getpid()
+    clean = RowCleaner.clean
+
+    def dying(self, cells):
+        if os.getpid() != parent:
+            os._exit(1)
+        return clean(self, cells)
+
+    monkeypatch.setattr(RowCleaner, "clean", dying)
+    out = team("import", str(SAMPLE))
+    assert out.exit_code == 1
+    assert "The process cleaning the rows stopped; nothing was imported." in out.stderr
+    assert forked == [1] and counts(db_url) == before

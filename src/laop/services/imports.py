@@ -19,9 +19,11 @@ All writes happen in the caller's one transaction.
 
 import csv
 import gc
+import os
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ from sqlmodel import Session, select
 
 from laop.errors import AmbiguousError, InvalidInput, NotFound
 from laop.models import User, utcnow
+from laop.services.clean_ahead import FORK_FROM, CleanAhead, clean_or_error
 from laop.services.import_rows import CleanRow, RowCleaner
 from laop.services.import_store import SCALARS, Buyer, ImportStore
 from laop.services.sheet import FIELDS, SheetRead, cell_text, header_key, open_sheet
@@ -196,19 +199,28 @@ def import_file(
     # tenth of the run time, even with them frozen after each chunk).
     collecting = gc.isenabled()
     gc.disable()
+    ahead: CleanAhead | None = None
     try:
         with (progress or _silent)(total * 2) as advance:
-            for count, (number, cells) in enumerate(sheet.rows, start=1):
-                try:
-                    row = cleaner.clean(cells)
-                except InvalidInput as exc:
-                    run.error(number, exc.message, cells)
-                    continue
-                if row is not None:
-                    run.place(number, cells, row)
-                if count % CHUNK == 0:
-                    store.flush()
-                    advance(min(count, total))
+            count = 0
+            if sheet.in_memory and total >= FORK_FROM and hasattr(os, "fork"):
+                ahead = CleanAhead(sheet.rows, cleaner, CHUNK)  # before the writer thread
+            # A chunk of rows is read, then cleaned, then placed: each step's code and
+            # data stay in the processor's caches for the whole chunk (a quarter less
+            # time than taking each row through all three in turn).
+            while chunk := list(islice(sheet.rows, CHUNK)):
+                if ahead is not None:
+                    cleaned = ahead.take()
+                else:
+                    cleaned = [clean_or_error(cleaner, cells) for _number, cells in chunk]
+                for (number, cells), row in zip(chunk, cleaned, strict=True):
+                    if isinstance(row, InvalidInput):
+                        run.error(number, row.message, cells)
+                    elif row is not None:
+                        run.place(number, cells, row)
+                count += len(chunk)
+                store.flush()
+                advance(min(count, total))
             store.finish(file_name=path.name)
             advance(total)
             if options.strict and report.errors:
@@ -216,6 +228,8 @@ def import_file(
             ids = sorted(store.refresh)
             _refresh(session, ids, write=not options.dry_run, total=total, on=advance)
     finally:
+        if ahead is not None:
+            ahead.close()
         store.close()
         if collecting:
             gc.enable()

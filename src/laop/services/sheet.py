@@ -216,6 +216,7 @@ class Sheet:
     rows: Iterator[tuple[int, list[Any]]]  # (sheet row number, cells)
     total_rows: int  # an estimate for progress bars
     headers: list[str] = field(default_factory=list)
+    in_memory: bool = False  # the rows are held in memory (a workbook), not read from a file
 
 
 def find_header(
@@ -246,26 +247,24 @@ class SheetRead:
     def __init__(self, path: Path, *, sheet: str | None) -> None:
         self.path = path
         self.sheet = sheet
-        self._done = threading.Event()
         self._loaded: tuple[str, Any] | None = None
         self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
         if path.suffix.lower() in WORKBOOK_SUFFIXES and path.is_file():
             # A daemon: a command that fails before it needs the sheet need not wait.
-            threading.Thread(target=self._read, name="laop-sheet-read", daemon=True).start()
-        else:
-            self._done.set()
+            self._thread = threading.Thread(target=self._read, name="laop-sheet-read", daemon=True)
+            self._thread.start()
 
     def _read(self) -> None:
         try:
             self._loaded = _load_sheet(self.path, self.sheet)
         except BaseException as exc:  # raised again in the thread that takes the sheet
             self._error = exc
-        finally:
-            self._done.set()
 
     def loaded(self) -> tuple[str, Any] | None:
         """The sheet's name and calamine data; None when nothing was read ahead."""
-        self._done.wait()
+        if self._thread is not None:
+            self._thread.join()  # gone, not just done: an import may fork next
         if self._error is not None:
             raise self._error.with_traceback(None)
         return self._loaded
@@ -327,6 +326,7 @@ def open_sheet(
         rows=data(),
         total_rows=max(total - head[position][0], 0),
         headers=[c.label for c in columns],
+        in_memory=suffix in WORKBOOK_SUFFIXES,
     )
 
 
