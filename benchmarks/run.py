@@ -90,9 +90,17 @@ def paired(
 
 def build_database(path: Path, *, customers: int, messages: int, users: int) -> None:
     marker = path.with_suffix(".json")
-    wanted = {"customers": customers, "messages": messages, "users": users, "schema": schema_head()}
-    if path.exists() and marker.exists() and json.loads(marker.read_text()) == wanted:
+    size = {"customers": customers, "messages": messages, "users": users}
+    wanted = {**size, "schema": schema_head()}
+    built = json.loads(marker.read_text()) if path.exists() and marker.exists() else None
+    if built == wanted:
         print(f"reusing {path}")
+        return
+    if built is not None and {key: built.get(key) for key in size} == size:
+        # Same data, older schema: upgrade it as a user would, rather than build again.
+        print(f"upgrading {path} from schema {built.get('schema')} …")
+        subprocess.run([*LAOP, "--db", str(path), "init"], check=True, stdout=subprocess.DEVNULL)
+        marker.write_text(json.dumps(wanted))
         return
     for stale in path.parent.glob(path.name + "*"):
         stale.unlink()

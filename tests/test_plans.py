@@ -66,7 +66,8 @@ def test_due_and_awaiting_queries_use_indexes(filled):
 
     def work(session):
         owner = get_user(session, "sales01")
-        assert due_list(session, resolve_when(session, "today"), owner=owner).rows
+        assert due_list(session, resolve_when(session, "today"), owner=owner, limit=20).rows
+        assert due_list(session, resolve_when(session, "today"), owner=None).rows  # digest
         open_clocks(session, owner=owner)
 
     plans = plans_of(filled, work)
@@ -75,6 +76,8 @@ def test_due_and_awaiting_queries_use_indexes(filled):
     assert "ix_customer_owner_due" in joined
     assert "ix_customer_owner_awaiting" in joined
     assert "ix_reply_clock_open" in joined
+    # Each listed buyer's newest open inquiry, walked newest first.
+    assert "ix_inquiry_customer_received (customer_id=?)" in joined
 
 
 def test_kpi_queries_use_indexes(filled):

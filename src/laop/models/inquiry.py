@@ -16,7 +16,7 @@ class Inquiry(StoreModel, table=True):
     """An opportunity (询盘/商机) opened by a buyer's message."""
 
     __table_args__ = (
-        Index("ix_inquiry_customer_status", "customer_id", "status"),
+        Index("ix_inquiry_customer_received", "customer_id", "received_at"),
         Index("ix_inquiry_received_at", "received_at"),
     )
 
