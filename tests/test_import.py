@@ -1377,3 +1377,27 @@ def test_a_cleaning_process_that_dies_stores_nothing(team, db_url, forked, monke
     assert out.exit_code == 1
     assert "The process cleaning the rows stopped; nothing was imported." in out.stderr
     assert forked == [1] and counts(db_url) == before
+
+
+def test_rows_refused_after_cleaning_in_a_second_process_keep_their_cells(team, tmp_path, forked):
+    for company, email in (("Acme Lighting", "a@acme.com"), ("Acme Trading", "b@acme.com")):
+        ok(team("customer", "add", "--company", company, "--email", email, "--new"))
+    path = write_xlsx(
+        tmp_path / "dups.xlsx",
+        [
+            ["Company", "E-mail", "City", "Country"],
+            ["Fresh Buyer", "f@fresh.com", "Oslo", "NO"],
+            ["Someone Else", "c@acme.com", "@Paris", "FR"],
+            ["Lost Buyer", "l@lost.com", "Narnia City", "Narnia"],
+            ["Last Buyer", "z@last.com", "Rome", "IT"],
+        ],
+    )
+    target = tmp_path / "rejected.csv"
+    out = ok(team("import", str(path), "--errors", str(target), "--json")).json()
+    assert forked == [1]
+    assert [e["row"] for e in out["errors"]] == [3, 4] and out["created"] == 2
+    rows = list(csv.reader(target.read_bytes().decode("utf-8-sig").splitlines()))
+    assert [row[:1] + row[2:] for row in rows[1:]] == [
+        ["3", "Someone Else", "c@acme.com", "'@Paris", "FR"],
+        ["4", "Lost Buyer", "l@lost.com", "Narnia City", "Narnia"],
+    ]

@@ -85,14 +85,21 @@ def _covers(words: list[str]) -> list[str]:
     Each set is given as its words (in the order of ``words``) joined by a space; the
     sets come smallest first, in the order of itertools.combinations.
     """
-    count = len(words)
-    if count > MAX_WORDS:
+    if len(words) > MAX_WORDS:
         return [" ".join(words)]
-    widths = [len(w) + 1 for w in words]  # each word and a space
+    return [" ".join([words[i] for i in combo]) for combo in _cover_sets(tuple(map(len, words)))]
+
+
+@cache
+def _cover_sets(lengths: tuple[int, ...]) -> list[tuple[int, ...]]:
+    """_covers as positions: which sets are long enough depends on the lengths alone
+    (names of the same word lengths, of which a sheet has a few hundred, share it)."""
+    count = len(lengths)
+    widths = [length + 1 for length in lengths]  # each word and a space
     need = COVER * (sum(widths) - 1)
     widest = sorted(widths, reverse=True)
     found: list[int] = []
-    covers: list[str] = []
+    covers: list[tuple[int, ...]] = []
     for size, subsets in enumerate(_subsets(count), start=1):
         if sum(widest[:size]) - 1 < need:
             continue  # no set of this size is long enough
@@ -104,7 +111,7 @@ def _covers(words: list[str]) -> list[str]:
                     break
             else:
                 found.append(mask)
-                covers.append(" ".join([words[i] for i in combo]))
+                covers.append(combo)
     return covers
 
 

