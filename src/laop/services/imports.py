@@ -20,6 +20,7 @@ All writes happen in the caller's one transaction.
 import csv
 import gc
 import os
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -200,13 +201,17 @@ def import_file(
     gc.disable()
     ahead: CleanAhead | None = None
     try:
+        # Forked only while this process runs no other thread (a fork copies one
+        # thread, and a lock another one held would stay locked in the child): before
+        # the writer thread and the progress bar's refresh thread exist.
+        alone = threading.active_count() == 1
+        if sheet.in_memory and total >= FORK_FROM and hasattr(os, "fork") and alone:
+            ahead = CleanAhead(sheet.rows, cleaner, CHUNK)
+            chunks = ahead.chunks()
+        else:
+            chunks = clean_here(sheet.rows, cleaner, CHUNK)
         with (progress or _silent)(total * 2) as advance:
             count = 0
-            if sheet.in_memory and total >= FORK_FROM and hasattr(os, "fork"):
-                ahead = CleanAhead(sheet.rows, cleaner, CHUNK)  # before the writer thread
-                chunks = ahead.chunks()
-            else:
-                chunks = clean_here(sheet.rows, cleaner, CHUNK)
             for chunk in chunks:
                 for number, cells, row in chunk:
                     if isinstance(row, InvalidInput):
