@@ -205,6 +205,11 @@ def _append(sheet: Any, columns: list[tuple[str, int, str | None]], values: list
     sheet.append([_value(sheet, v, fmt) for v, (_n, _w, fmt) in zip(values, columns, strict=True)])
 
 
+def _joined(values: list[str] | None) -> str | None:
+    # No value leaves the cell empty: an empty string would still be written as a cell.
+    return ", ".join(values) if values else None
+
+
 def _local(moment: datetime | None, tz: Any) -> datetime | None:
     # Excel has no time zones: instants are shown in business time.
     return moment.astimezone(tz).replace(tzinfo=None) if moment else None
@@ -305,9 +310,9 @@ def _customers_sheet(
                     c.id,
                     c.company,
                     c.contact,
-                    ", ".join(emails.get(c.id, [])),  # type: ignore[arg-type]
-                    ", ".join(phones.get(c.id, [])),
-                    ", ".join(whatsapp.get(c.id, [])),  # type: ignore[arg-type]
+                    _joined(emails.get(c.id)),  # type: ignore[arg-type]
+                    _joined(phones.get(c.id)),  # type: ignore[arg-type]
+                    _joined(whatsapp.get(c.id)),  # type: ignore[arg-type]
                     c.country,
                     name_of(c.country) if c.country else None,
                     c.city,
@@ -315,7 +320,7 @@ def _customers_sheet(
                     c.nature,
                     c.strength,
                     c.source,
-                    ", ".join(products.get(c.id, [])),  # type: ignore[arg-type]
+                    _joined(products.get(c.id)),  # type: ignore[arg-type]
                     c.grade,
                     owners.get(c.owner_id),
                     _local(c.acquired_at, tz),
@@ -372,7 +377,7 @@ def _messages_sheet(
                 "来信 in" if direction == "in" else "去信 out",
                 channel,
                 kind,
-                "是 yes" if auto else "",
+                "是 yes" if auto else None,
                 users.get(user_id),
                 note,
             ],
@@ -444,7 +449,7 @@ def _a_list_sheet(book: Workbook, report: dict[str, Any], tz: Any) -> None:
                 if row["last_contact_at"]
                 else None,
                 date.fromisoformat(row["due_on"]) if row["due_on"] else None,
-                "是 yes" if row["awaiting_reply"] else "",
+                "是 yes" if row["awaiting_reply"] else None,
                 inquiries,
             ],
         )
