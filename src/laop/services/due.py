@@ -224,6 +224,7 @@ def _row(
 
 
 def _open_product_filter() -> list[Any]:
+    """An open inquiry that names a product (both ways of finding one use it)."""
     return [
         Inquiry.status.in_(OPEN_INQUIRY_STATUSES),  # type: ignore[attr-defined]
         Inquiry.product.is_not(None),  # type: ignore[union-attr]
@@ -249,10 +250,10 @@ def _open_inquiry_products(session: Session, ids: list[int]) -> dict[int, str]:
     """
     if not ids:
         return {}
-    statement = select(Inquiry.customer_id, Inquiry.product).where(
-        Inquiry.customer_id.in_(ids),  # type: ignore[attr-defined]
-        *_open_product_filter(),
-    )
-    statement = statement.order_by(Inquiry.received_at, Inquiry.id)
     # Oldest first: the newest of each buyer is written last.
+    statement = (
+        select(Inquiry.customer_id, Inquiry.product)
+        .where(Inquiry.customer_id.in_(ids), *_open_product_filter())  # type: ignore[attr-defined]
+        .order_by(Inquiry.received_at, Inquiry.id)  # type: ignore[arg-type]
+    )
     return dict(session.connection().execute(statement).all())
