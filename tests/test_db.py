@@ -210,3 +210,36 @@ def test_the_due_list_loads_only_the_tables_it_reads(tmp_path):
     result = subprocess.run([sys.executable, "-c", script, db], capture_output=True, text=True)
     loaded = result.stderr.strip().splitlines()[-1]
     assert loaded == str(["base", "customer", "inquiry", "message", "setting", "user"])
+
+
+def test_the_console_script_leaves_start_up_objects_to_the_exit(tmp_path):
+    """One command per process: what start-up built is frozen out of the collector's
+    passes (and the interpreter's shutdown); the in-process app used by tests is not."""
+    script = (
+        "import gc, sys\n"
+        "from laop.cli import main\n"
+        "sys.argv = ['laop', '--db', sys.argv[1], 'due', '--all']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    print(exc.code, gc.get_freeze_count(), file=sys.stderr)\n"
+    )
+    db = str(tmp_path / "frozen.db")
+    subprocess.run([sys.executable, "-m", "laop", "--db", db, "init"], check=True)
+    result = subprocess.run([sys.executable, "-c", script, db], capture_output=True, text=True)
+    code, frozen = result.stderr.strip().splitlines()[-1].split()
+    assert code == "0"
+    assert int(frozen) > 10_000  # the SQLAlchemy and pydantic machinery, at least
+
+
+def test_the_in_process_app_does_not_freeze_the_collector(tmp_path):
+    import gc
+
+    from typer.testing import CliRunner
+
+    from laop.cli import app
+
+    gc.unfreeze()
+    result = CliRunner().invoke(app, ["--db", str(tmp_path / "t.db"), "due", "--all"])
+    assert result.exit_code == 0, result.output
+    assert gc.get_freeze_count() == 0

@@ -1,5 +1,6 @@
 """What every command shares: global options, the store, errors → exit codes."""
 
+import gc
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +25,9 @@ class State:
 
     db: str | None = None
     user: str | None = None
+    # Set by the console script: this process runs one command and exits (tests
+    # invoke the app many times in one process).
+    one_shot: bool = False
 
 
 state = State()
@@ -86,6 +90,10 @@ def engine() -> Any:
         created = make_engine(url)
         check_schema(created)
         _engines[url] = created
+        if state.one_shot:
+            # What start-up built (modules, classes, the engine) lives as long as
+            # the command: keep the collector from walking it on every full pass.
+            gc.freeze()
     return _engines[url]
 
 
