@@ -455,6 +455,71 @@ def test_the_index_finds_words_filed_after_an_earlier_look_up():
     assert index.company_domain("x@yahoo.com.vn") is None
 
 
+def _random_buyers(seed, count):
+    """Buyers sharing e-mails, phones, domains, names, typos and numbers, at random."""
+    from laop.services.customers import CleanCustomer
+    from laop.services.normalize import company_key, person_key
+
+    rng = random.Random(seed)
+    words = ["acme", "bright", "home", "star", "trading", "global", "lighting", "supply", "foo"]
+    people = ["hans weber", "sarah jones", "li wei", "john smith", "maria rossi"]
+    domains = ["acme.de", "gmail.com", "bright.co.uk", "qq.com", "star.cn"]
+    rows = []
+    for _ in range(count):
+        name = rng.sample(words, rng.randint(1, 3))
+        if rng.random() < 0.3:  # a typo
+            at = rng.randrange(len(name))
+            word = name[at]
+            cut = rng.randrange(len(word))
+            name[at] = word[:cut] + word[cut + 1 :] if rng.random() < 0.5 else word + "e"
+        if rng.random() < 0.4:
+            name.append(str(rng.choice([1, 12, 123, rng.randrange(100_000)])))
+        company = " ".join(name).title() if rng.random() < 0.9 else None
+        contact = rng.choice(people).title() if rng.random() < 0.6 else None
+        emails = [
+            f"{rng.choice(['info', 'sales', 'x'])}{rng.randrange(30)}@{rng.choice(domains)}"
+            for _ in range(rng.choice([0, 1, 1, 2]))
+        ]
+        phones = [(f"+4930{rng.randrange(40):07d}", False) for _ in range(rng.choice([0, 0, 1]))]
+        data = CleanCustomer(
+            company, contact, emails, phones, None, None, None, None, None, [], None
+        )
+        rows.append((data, company_key(company or ""), person_key(contact or "")))
+    return rows
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_names_filed_at_first_need_and_the_quick_no_give_the_same_decisions(seed):
+    # The index files names when a look-up first needs them, and answers "new buyer"
+    # at once when nothing can match: it must decide as one that files every name at
+    # once and always asks candidates() would.
+    from laop.services.buyer_index import BuyerIndex
+    from laop.services.intake import pick_match
+
+    lazy, eager = BuyerIndex(), BuyerIndex()
+    got, expected = [], []
+    for customer_id, (data, company, contact) in enumerate(_random_buyers(seed, 300), start=1):
+        keys = {"company_key": company, "contact_key": contact}
+        got.append(_decision(lambda data=data, keys=keys: lazy.match(data, **keys)))
+        expected.append(
+            _decision(lambda data=data, keys=keys: pick_match(eager.candidates(data, **keys)))
+        )
+        if got[-1] == ("match", None):  # created: filed in both, as an import does
+            for index in (lazy, eager):
+                index.set_names(customer_id, company=data.company, contact=data.contact, **keys)
+                for email in data.emails:
+                    index.add_contact(customer_id, "email", email)
+                for phone, _whatsapp in data.phones:
+                    index.add_contact(customer_id, "phone", phone)
+            eager._file_names()
+    assert got == expected
+    outcomes = {kind if found is not None else "new" for kind, found in got}
+    assert outcomes == {"match", "ambiguous", "new"}
+    lazy._file_names()
+    for table in ("_by_key", "_by_condensed", "_by_cover", "_by_word", "_typos"):
+        assert getattr(lazy, table) == getattr(eager, table), table
+
+
 # ------------------------------------------------------------------ the sample sheets
 
 

@@ -20,6 +20,11 @@ Names carrying other numbers than the row's are left out before scoring (they sc
 "Star Trading 12" is not "Star Trading 123"), and a word of digits is only found as
 itself, never one typo away.
 
+Most rows of a large sheet are new buyers: a row that shares no e-mail, phone or
+company domain with any buyer and whose name no stored name may reach is answered at
+once, and names are filed under their words, covers and typos only when a look-up first
+needs them (never, when every name carries numbers of its own).
+
 When an e-mail or phone already gives one strong match, only a buyer of the same name
 with a similar contact (92 + 4) could still change the decision, so only same-name
 buyers are looked for; with two strong matches the row is ambiguous whatever else.
@@ -161,6 +166,12 @@ class BuyerIndex:
         self._domain_of: dict[str, str | None] = {}
         # The last _covers answer: a created row's name is looked up, then filed.
         self._last_covers: tuple[list[str], list[str]] = ([], [])
+        # The last name_numbers answer, for the same reason.
+        self._last_numbers: tuple[str, str] = ("", "")
+        # Names given to set_names and not yet filed under their keys, words, covers
+        # and typos, in the order given: they are filed when a look-up first needs
+        # those tables (see _file_names).
+        self._unfiled: list[tuple[int, str]] = []
 
     # ------------------------------------------------------------------ filling
 
@@ -211,30 +222,49 @@ class BuyerIndex:
         self.company_of[customer_id] = company_key
         if not company_key:
             return
-        words = sorted(set(company_key.split()))
-        _file(self._by_key, company_key, customer_id)
-        _file(self._by_condensed, "".join(company_key.split()), customer_id)
-        numbers = name_numbers(company_key)
+        numbers = self._numbers_of(company_key)
         if numbers:
             self._numbers[customer_id] = numbers
             _file(self._by_numbers, numbers, customer_id)
         else:
             self._plain.add(customer_id)
-        for cover in self._covers(words):
-            _file(self._by_cover, cover, customer_id)
-        for word in words:
-            known = self._by_word.get(word)
-            if known is None:
-                self._by_word[word] = customer_id
-                if len(word) >= TYPO_MIN_LENGTH - 1 and not word.isdigit():
-                    self._similar_to.clear()
-                    for variant in _deletions(word):
-                        self._file_typo(hash(variant), word)
-            elif isinstance(known, int):
-                if known != customer_id:
-                    self._by_word[word] = {known, customer_id}
-            else:
-                known.add(customer_id)
+        self._unfiled.append((customer_id, company_key))
+
+    def _file_names(self) -> None:
+        """File the names set since the last look-up under their keys, words and typos.
+
+        Only _company_ids reads these tables, and only past its first test (a row's
+        numbers that no stored name can share), which a sheet of numbered names never
+        passes: its names are then never filed at all. Filed in the order set_names
+        got them, so the tables are what filing each at once would have made.
+        """
+        unfiled, self._unfiled = self._unfiled, []
+        for customer_id, company_key in unfiled:
+            words = sorted(set(company_key.split()))
+            _file(self._by_key, company_key, customer_id)
+            _file(self._by_condensed, "".join(company_key.split()), customer_id)
+            for cover in self._covers(words):
+                _file(self._by_cover, cover, customer_id)
+            for word in words:
+                known = self._by_word.get(word)
+                if known is None:
+                    self._by_word[word] = customer_id
+                    if len(word) >= TYPO_MIN_LENGTH - 1 and not word.isdigit():
+                        self._similar_to.clear()
+                        for variant in _deletions(word):
+                            self._file_typo(hash(variant), word)
+                elif isinstance(known, int):
+                    if known != customer_id:
+                        self._by_word[word] = {known, customer_id}
+                else:
+                    known.add(customer_id)
+
+    def _numbers_of(self, company_key: str) -> str:
+        last_key, numbers = self._last_numbers
+        if company_key != last_key:
+            numbers = name_numbers(company_key)
+            self._last_numbers = (company_key, numbers)
+        return numbers
 
     def _file_typo(self, variant: int, word: str) -> None:
         known = self._typos.get(variant)
@@ -353,8 +383,32 @@ class BuyerIndex:
 
         Raises AmbiguousError (with the plausible candidates) as pick_match does.
         """
+        if not self._may_know(data, company_key):
+            return None  # candidates() would be empty
         found = pick_match(self.candidates(data, company_key=company_key, contact_key=contact_key))
         return None if found is None else found.id
+
+    def _may_know(self, data: CleanCustomer, company_key: str) -> bool:
+        """False when no buyer can give ``data`` any evidence (candidates() is empty).
+
+        Most rows of a sheet describe new buyers: this asks the tables candidates()
+        would ask first, in a few lookups, and stops at the first that knows something.
+        Without a shared e-mail, phone or company domain, only a name can give
+        evidence (a similar contact only adds to other evidence), and it gives none
+        when no stored name may reach the fuzzy threshold.
+        """
+        emails, domains = self.emails, self.domains
+        for email in data.emails:
+            if email in emails:
+                return True
+            domain = self.company_domain(email)
+            if domain is not None and domain in domains:
+                return True
+        phones = self.phones
+        for phone, _whatsapp in data.phones:
+            if phone in phones:
+                return True
+        return bool(company_key) and bool(self._company_ids(company_key, similar=True))
 
     def _company_evidence(self, key: str, ids: set[int], note: Any) -> None:
         choices = {cid: self.company_of[cid] for cid in ids if self.company_of.get(cid)}
@@ -380,11 +434,13 @@ class BuyerIndex:
 
     def _company_ids(self, key: str, *, similar: bool) -> set[int]:
         """Stored names that may reach similarity 100 (and 88, when ``similar``)."""
-        numbers = name_numbers(key)
+        numbers = self._numbers_of(key)
         if numbers and not self._plain and numbers not in self._by_numbers:
             # Only names with the same numbers or none could be kept below: there are
             # none (as when every name of a sheet carries a number of its own).
             return set()
+        if self._unfiled:
+            self._file_names()
         ids = set(_ids(self._by_key, key))
         ids.update(_ids(self._by_condensed, "".join(key.split())))
         words = sorted(set(key.split()))

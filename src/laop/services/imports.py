@@ -337,7 +337,13 @@ class _Run:
             contact_key=row.contact_key,
         )
         store.add_buyer(buyer)
-        self._add_details(buyer, row)
+        # A cleaned row lists each e-mail, phone and product once: all are new.
+        for email in data.emails:
+            store.add_contact(buyer, "email", email, whatsapp=False)
+        for phone, whatsapp in data.phones:
+            store.add_contact(buyer, "phone", phone, whatsapp=whatsapp)
+        for product in data.products:
+            store.add_product(buyer, product)
         if row.grade:
             store.add_grade(buyer, row.grade, at=row.acquired or self.now, reason=self.reason)
         if row.last_contact:
