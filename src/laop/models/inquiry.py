@@ -16,7 +16,10 @@ class Inquiry(StoreModel, table=True):
     """An opportunity (询盘/商机) opened by a buyer's message."""
 
     __table_args__ = (
-        Index("ix_inquiry_customer_received", "customer_id", "received_at"),
+        # A buyer's inquiries newest first, with what the due list reads of them.
+        Index(
+            "ix_inquiry_customer_newest", "customer_id", "received_at", "id", "status", "product"
+        ),
         Index("ix_inquiry_received_at", "received_at"),
     )
 

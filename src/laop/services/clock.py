@@ -40,8 +40,13 @@ def to_local(moment: datetime, tz: ZoneInfo) -> datetime:
 
 def iso_local(moment: datetime | None, tz: ZoneInfo) -> str | None:
     """ISO 8601 text of an instant in ``tz``, to the second (None stays None)."""
-    # Positional arguments: isoformat parses keywords slowly, and lists call this per row.
-    return to_local(moment, tz).isoformat("T", "seconds") if moment else None
+    if not moment:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    # Lists call this per row: no helper call, and positional arguments (isoformat
+    # parses keywords slowly).
+    return moment.astimezone(tz).isoformat("T", "seconds")
 
 
 def business_day(moment: datetime, tz: ZoneInfo) -> date:
