@@ -230,14 +230,6 @@ class _Edges:
             return func.coalesce(counts.c.contacts, 0)
         return func.coalesce(counts.c[f"before{index}"], 0)
 
-    def per_window(self, values: Any, windows: list[_Window]) -> dict[str, int]:
-        """Contacts per window label, from a buyer's values of ``columns()``."""
-        if values[0] is None:  # no contacts in the month
-            return {}
-        before = [0, *values[1:], values[0]]
-        at = {edge: before[n] for n, edge in enumerate(self.edges)}
-        return {w.label: at[w.end] - at[w.start] for w in windows}
-
 
 def _tally(session: Session, *, year: int, month: int, as_of: date, owner_id: int | None) -> _Tally:
     """Judge the month's buyers: most in SQL, the regraded and the new in Python.
@@ -347,25 +339,35 @@ def _walk(
     history: dict[int, list[tuple[datetime | None, str | None]]],
 ) -> None:
     """Judge buyers regraded or acquired during the month, window by window."""
+    # A and B share their weeks: each span is judged once per buyer. Thousands of
+    # buyers are walked, so spans and windows are plain tuples looked up by position.
     spans = list({w.label: w for w in windows}.values())
+    position = {span.label: n for n, span in enumerate(spans)}
+    bounds = [
+        (span.start, span.end, edges.edges.index(span.start), edges.edges.index(span.end))
+        for span in spans
+    ]
+    judged = [(w.grade, REQUIRED_CONTACTS[w.grade], position[w.label]) for w in windows]
     for row in rows:
         owner, current, customer_id, acquired = row[:4]
         # Without any recorded change, the grade is held since acquisition.
         changes = history.get(customer_id) or [(None, current)]
-        # The grade held throughout each span (A and B share their weeks).
-        held = {
-            span.label: _held_throughout(changes, span.start, span.end)
-            for span in spans
-            if acquired <= span.start
-        }
-        mine = edges.per_window(row[6:], spans)
+        # The grade held throughout each span the buyer was ours for.
+        held = [
+            _held_throughout(changes, start, end) if acquired <= start else None
+            for start, end, _first, _after in bounds
+        ]
+        # Contacts before each edge; None when the buyer had none in the month.
+        values = row[6:]
+        before = (0, *values[1:], values[0]) if values[0] is not None else None
         grades: set[str] = set()
         ok = True
-        for window in windows:
-            if held.get(window.label) != window.grade:
+        for grade, required, n in judged:
+            if held[n] != grade:
                 continue
-            grades.add(window.grade)
-            if mine.get(window.label, 0) < REQUIRED_CONTACTS[window.grade]:
+            grades.add(grade)
+            first, after = bounds[n][2], bounds[n][3]
+            if before is None or before[after] - before[first] < required:
                 ok = False
         if not grades:
             continue
