@@ -25,6 +25,9 @@ from laop.services.normalize import (
 )
 from laop.services.sheet import Column, cell_text
 from laop.services.sheet_values import (
+    FIRST_YEAR,
+    LAST_YEAR,
+    PLACEHOLDER_LENGTH,
     is_placeholder,
     parse_grade,
     parse_nature,
@@ -141,7 +144,12 @@ class RowCleaner:
             if name is None:
                 extra.append(f"{label}: {text}")
                 continue
-            if text is not None and name != "notes" and is_placeholder(text):
+            if (
+                text is not None
+                and len(text) <= PLACEHOLDER_LENGTH  # a longer text is none
+                and name != "notes"
+                and is_placeholder(text)
+            ):
                 continue
             found = values.get(name)
             if found is None:
@@ -161,10 +169,12 @@ class RowCleaner:
             if limit:
                 if name == "products":
                     texts = [p for _l, _r, t in found for p in self._split_products(t)]  # type: ignore[arg-type]
+                elif len(found) == 1:
+                    texts = (first,)  # type: ignore[assignment]
                 else:
                     texts = [t for _l, _r, t in found]  # type: ignore[misc]
                 for t in texts:
-                    if len(t) > limit:
+                    if len(t) > limit:  # type: ignore[arg-type]
                         raise InvalidInput(f"The {name} is longer than {limit} characters.")
         get = single.get
         cache = self._cache
@@ -274,9 +284,12 @@ class RowCleaner:
         dates = []
         tz, latest = self.tz, self.latest
         for _label, raw, text in found:
-            moment = parse_sheet_date(raw)
-            if moment is None:
-                continue
+            if type(raw) is datetime and FIRST_YEAR <= raw.year <= LAST_YEAR:
+                moment = raw  # what parse_sheet_date gives, without its checks
+            else:
+                moment = parse_sheet_date(raw)
+                if moment is None:
+                    continue
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=tz)
             moment = moment.astimezone(UTC)

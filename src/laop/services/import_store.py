@@ -34,6 +34,7 @@ from laop.models import (
     Message,
 )
 from laop.services.buyer_index import BuyerIndex
+from laop.services.customers import CleanCustomer
 from laop.services.normalize import region_of
 
 __all__ = ["Buyer", "ImportStore", "bind_converters", "write_rows"]
@@ -325,6 +326,102 @@ class ImportStore:
             contact_key=buyer.contact_key,
         )
 
+    def create(
+        self,
+        data: CleanCustomer,
+        *,
+        company_key: str,
+        contact_key: str,
+        grade: str | None,
+        owner_id: int,
+        acquired_at: datetime,
+        last_contact: datetime | None,
+        reason: str,
+    ) -> Buyer:
+        """A buyer to create from a sheet row, with all it brings.
+
+        Records what add_buyer, add_contact (each e-mail, then each phone: a cleaned row
+        lists each once), add_product, add_grade (at ``acquired_at``) and add_follow_up
+        (at ``last_contact``) would, in that order, in one step: most rows of a large
+        import create a buyer.
+        """
+        buyer_id = self.new_id()
+        grade = grade or None
+        emails, phones, products = data.emails, data.phones, data.products
+        buyer = Buyer(
+            buyer_id,
+            data.company,
+            data.contact,
+            data.country,
+            data.city,
+            data.nature,
+            data.strength,
+            data.source,
+            grade,
+            owner_id,
+            data.notes,
+            acquired_at if last_contact is None else min(acquired_at, last_contact),
+            last_contact,
+            company_key,
+            contact_key,
+            list(products),
+            len(emails) + len(phones),
+            True,  # new
+            False,  # stored
+        )
+        self.buyers[buyer_id] = buyer
+        self._new.append(buyer)
+        index = self.index
+        index.set_names(
+            buyer_id,
+            company=data.company,
+            contact=data.contact,
+            company_key=company_key,
+            contact_key=contact_key,
+        )
+        write = self.write
+        position = 0
+        if emails or phones:
+            contacts = self._pending["contact"]
+            for email in emails:
+                domain = index.add_contact(buyer_id, "email", email)
+                if write:
+                    contacts.append((buyer_id, "email", email, domain, False, position))
+                position += 1
+            for phone, whatsapp in phones:
+                index.add_contact(buyer_id, "phone", phone)
+                if write:
+                    contacts.append((buyer_id, "phone", phone, None, whatsapp, position))
+                position += 1
+        if not write:
+            if last_contact is not None:
+                self._sent[buyer_id] = [last_contact]
+            return buyer
+        if products:
+            self._pending["product"].extend(
+                [(buyer_id, product, at) for at, product in enumerate(products)]
+            )
+        if grade:
+            self._pending["grade"].append(
+                (buyer_id, None, grade, reason, self.actor_id, self._instant(acquired_at))
+            )
+        if last_contact is not None:
+            self._pending["message"].append(
+                (
+                    buyer_id,
+                    "email",
+                    "out",
+                    "follow-up",
+                    False,
+                    FOLLOW_UP_NOTE,
+                    owner_id or self.actor_id,
+                    self._instant(last_contact),
+                    self._now,
+                )
+            )
+            self._sent[buyer_id] = [last_contact]
+        return buyer
+
     def add_contact(self, buyer: Buyer, kind: str, value: str, *, whatsapp: bool) -> None:
         """An e-mail or phone for a buyer (new or stored)."""
         domain = self.index.add_contact(buyer.id, kind, value)
@@ -396,9 +493,8 @@ class ImportStore:
     def _flush(self, *, more: bool) -> None:
         # ``more``: rows will follow (so ids for them may be reserved meanwhile).
         if self.write and self._new:
-            rows = self._pending["customer"]
-            for buyer in self._new:
-                rows.append(self._customer_row(buyer, *self._followup()))
+            row, followup = self._customer_row, self._followup()
+            self._pending["customer"].extend([row(buyer, *followup) for buyer in self._new])
         for buyer in self._new:
             buyer.stored = True
         self._new.clear()

@@ -307,7 +307,7 @@ class _Run:
                 return
         self.report.rows += 1
         if target is None:
-            self._create(number, row)
+            self._create(row)
             self.report.created += 1
         elif self.mode == "skip":
             self.report.skipped += 1
@@ -317,37 +317,17 @@ class _Run:
             if not self._merge(number, buyer, row):
                 self.report.unchanged += 1
 
-    def _create(self, number: int, row: CleanRow) -> None:
-        store, data = self.store, row.data
-        buyer = Buyer(
-            id=store.new_id(),
-            company=data.company,
-            contact=data.contact,
-            country=data.country,
-            city=data.city,
-            nature=data.nature,
-            strength=data.strength,
-            source=data.source,
-            grade=None,
-            owner_id=row.owner_id or self.default_owner_id,
-            notes=data.notes,
-            acquired_at=row.acquired or self.now,
-            last_out_at=None,
+    def _create(self, row: CleanRow) -> None:
+        self.store.create(
+            row.data,
             company_key=row.company_key,
             contact_key=row.contact_key,
+            grade=row.grade,
+            owner_id=row.owner_id or self.default_owner_id,
+            acquired_at=row.acquired or self.now,
+            last_contact=row.last_contact,
+            reason=self.reason,
         )
-        store.add_buyer(buyer)
-        # A cleaned row lists each e-mail, phone and product once: all are new.
-        for email in data.emails:
-            store.add_contact(buyer, "email", email, whatsapp=False)
-        for phone, whatsapp in data.phones:
-            store.add_contact(buyer, "phone", phone, whatsapp=whatsapp)
-        for product in data.products:
-            store.add_product(buyer, product)
-        if row.grade:
-            store.add_grade(buyer, row.grade, at=row.acquired or self.now, reason=self.reason)
-        if row.last_contact:
-            store.add_follow_up(buyer, at=row.last_contact)
 
     def _add_details(self, buyer: Buyer, row: CleanRow) -> bool:
         """Add the row's new e-mails, phones and products; tell whether any was new."""

@@ -44,7 +44,7 @@ NOON = time(12, 0)
 PLACEHOLDERS = frozenset(
     ["-", "--", "—", "/", "无", "暂无", "n/a", "未知", "unknown", "null", "none"]
 )
-_PLACEHOLDER_LENGTH = max(map(len, PLACEHOLDERS))
+PLACEHOLDER_LENGTH = max(map(len, PLACEHOLDERS))
 
 _TIME = r"(?:[ T]+(\d{1,2})[:：](\d{2})(?:[:：](\d{2})(?:\.\d+)?)?)?"
 _OFFSET = r"\s*(Z|[+-]\d{2}:?\d{2})?"
@@ -84,7 +84,7 @@ _DATE_HINT = "write it as 2026-03-05, 2026/3/5, 2026年3月5日 or 05.03.2026"
 def is_placeholder(text: str) -> bool:
     """Tell whether a cell's text only says "nothing" (-, /, 无, N/A, unknown …)."""
     # Folding never shortens text, so a longer one is no placeholder.
-    return len(text) <= _PLACEHOLDER_LENGTH and text.casefold() in PLACEHOLDERS
+    return len(text) <= PLACEHOLDER_LENGTH and text.casefold() in PLACEHOLDERS
 
 
 def parse_sheet_date(value: Any) -> datetime | None:
