@@ -113,6 +113,9 @@ class RowCleaner:
         }
         self._products: dict[str, list[str]] = {}
         self._person_keys: dict[str, str] = {}
+        # False: CleanRow.company_key is left empty, for the process that matches the
+        # rows to derive (clean_ahead: the cleaning process is the busier one).
+        self.company_keys = True
 
     def clean(self, cells: list[Any]) -> CleanRow | None:
         """The row's buyer; None for a blank row. Raises InvalidInput for a bad value."""
@@ -215,7 +218,7 @@ class RowCleaner:
             contact_key = ""
         return CleanRow(
             data=data,
-            company_key=company_key(data.company) if data.company else "",
+            company_key=company_key(data.company) if data.company and self.company_keys else "",
             contact_key=contact_key,
             grade=self._cached(cache["grade"], get("grade"), parse_grade),
             owner_id=self._cached(cache["owner"], get("owner"), self._owner),
