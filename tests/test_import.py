@@ -1466,3 +1466,49 @@ def test_rows_refused_after_cleaning_in_a_second_process_keep_their_cells(team, 
         ["3", "Someone Else", "c@acme.com", "'@Paris", "FR"],
         ["4", "Lost Buyer", "l@lost.com", "Narnia City", "Narnia"],
     ]
+
+
+def test_rows_travel_from_the_cleaning_process_unchanged():
+    # What the cleaning process sends (without company keys, instants as integers)
+    # is what cleaning the row in the importing process gives, to the microsecond.
+    from zoneinfo import ZoneInfo
+
+    from laop.services.clean_ahead import _pack, _unpack
+    from laop.services.import_rows import RowCleaner
+    from laop.services.sheet import Column
+
+    headers = ["company", "contact", "email", "acquired", "acquired", "last_contact", "grade"]
+    columns = [Column(i, h, h) for i, h in enumerate(headers)]
+    here = RowCleaner(columns, users={}, tz=ZoneInfo("Asia/Shanghai"), now=NOW)
+    there = RowCleaner(columns, users={}, tz=ZoneInfo("Asia/Shanghai"), now=NOW)
+    there.company_keys = False
+    rng = random.Random(7)
+    sheet = [
+        ["Acme Lighting GmbH", "Hans Weber", "hans@acme.de", None, None, None, "A"],
+        ["", "", "x@y.com", "", "2026-02-30", None, None],  # refused
+        [None, None, None, None, None, None, None],  # blank
+    ]
+    for number in range(300):
+        moment = datetime(2000, 1, 1) + timedelta(seconds=rng.randrange(10**9) / 7)
+        sheet.append(
+            [
+                rng.choice(["Star Trading 12 Ltd", "株式会社 光", "Foo & Co. KG", None]),
+                rng.choice(["Li Wei", None]),
+                f"b{number}@shop{number % 7}.com",
+                moment,
+                rng.choice([moment.date(), moment.replace(tzinfo=UTC), "2024-03-05", None]),
+                rng.choice([moment + timedelta(days=3), None]),
+                rng.choice(["B", "", None]),
+            ]
+        )
+    for number, cells in enumerate(sheet, start=2):
+        try:
+            expected = here.clean(cells)
+        except InvalidInput as exc:
+            expected = exc
+        _number, item, sent_cells = _pack(number, cells, there)
+        got = _unpack(item)
+        if isinstance(expected, InvalidInput):
+            assert (got.message, sent_cells) == (expected.message, cells)
+        else:
+            assert repr(got) == repr(expected) and sent_cells is None
