@@ -1512,3 +1512,52 @@ def test_rows_travel_from_the_cleaning_process_unchanged():
             assert (got.message, sent_cells) == (expected.message, cells)
         else:
             assert repr(got) == repr(expected) and sent_cells is None
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fields_settled_as_read_give_what_the_general_way_gives(seed):
+    # A sheet with one column per single-valued field settles each as its cell is
+    # read; it must clean, and refuse with the same reason, as the general way.
+    from zoneinfo import ZoneInfo
+
+    from laop.services.import_rows import RowCleaner
+    from laop.services.sheet import Column
+
+    rng = random.Random(seed)
+    fields = ["company", "contact", "email", "phone", "country", "city", "strength"]
+    fields += ["products", "grade", "notes", "acquired", "acquired", "last_contact", None]
+    rng.shuffle(fields)
+    columns = [Column(i, f"H{i}", field) for i, field in enumerate(fields)]
+    quick = RowCleaner(columns, users={}, tz=ZoneInfo("Asia/Shanghai"), now=NOW)
+    general = RowCleaner(columns, users={}, tz=ZoneInfo("Asia/Shanghai"), now=NOW)
+    assert quick._settle is not None
+    general._settle = None
+    values = {
+        "company": ["Acme GmbH", "x" * 301, "-", "N/A", "  ", None],
+        "contact": ["Li Wei", "y" * 201, "无", None],
+        "email": ["a@acme.de", "a@b.c, d@e.fr", "bad@", None],
+        "phone": ["+49 30 1234567", "12", None],
+        "country": ["DE", "Narnia", "unknown", None],
+        "city": ["Berlin", "z" * 121, None],
+        "strength": ["large", "s" * 201, None],
+        "products": ["LED; lamp", "p" * 201 + ";x", "-", None],
+        "grade": ["A", "★★", "Z", None],
+        "notes": ["-", "note", None],
+        "acquired": [datetime(2025, 1, 2, 3, 4), "2025-13-01", "2099-12-31", None],
+        "last_contact": [date(2026, 1, 5), None],
+        None: ["kept", None, 3.0],
+    }
+    outcomes = set()
+    for number in range(500):
+        cells = [rng.choice(values[field]) for field in fields]
+        if number % 5 == 0:  # only single-valued fields
+            cells = [c if f in quick._settle else None for c, f in zip(cells, fields, strict=True)]
+        results = []
+        for cleaner in (quick, general):
+            try:
+                results.append(repr(cleaner.clean(cells)))
+            except InvalidInput as exc:
+                results.append(exc.message)
+        assert results[0] == results[1], cells
+        outcomes.add(results[0][:10])
+    assert len(outcomes) > 5  # rows kept, blank and refused for several reasons

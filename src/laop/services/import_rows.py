@@ -116,12 +116,23 @@ class RowCleaner:
         # False: CleanRow.company_key is left empty, for the process that matches the
         # rows to derive (clean_ahead: the cleaning process is the busier one).
         self.company_keys = True
+        # When every single-valued or length-limited field has one column (most
+        # sheets), such a field's value is settled as its cell is read: field → its
+        # length limit (0: none). The first too long value in column order is then
+        # the one the general way finds first, after reading the whole row.
+        fields = [name for _index, name, _label in self.columns if name]
+        settled = [name for name in fields if name in SINGLE or name in MAX_LENGTH]
+        self._settle: dict[str, int] | None = None
+        if len(settled) == len(set(settled)):
+            self._settle = {name: MAX_LENGTH.get(name, 0) for name in settled if name != "products"}
 
     def clean(self, cells: list[Any]) -> CleanRow | None:
         """The row's buyer; None for a blank row. Raises InvalidInput for a bad value."""
         # field → (label, cell, text); a date cell's text is None until needed.
         values: dict[str, list[tuple[str, Any, str | None]]] = {}
         extra: list[str] = []
+        single: dict[str, str] = {}
+        settle = self._settle
         columns = self.columns
         if len(cells) < self.width:
             columns = [c for c in columns if c[0] < len(cells)]
@@ -154,15 +165,27 @@ class RowCleaner:
                 and is_placeholder(text)
             ):
                 continue
+            if settle is not None:
+                limit = settle.get(name)
+                if limit is not None:
+                    if limit and len(text) > limit:  # type: ignore[arg-type]
+                        raise InvalidInput(f"The {name} is longer than {limit} characters.")
+                    single[name] = text  # type: ignore[assignment]
+                    continue
+                if name == "products":
+                    for product in self._split_products(text):  # type: ignore[arg-type]
+                        if len(product) > MAX_LENGTH["products"]:
+                            raise InvalidInput(
+                                f"The products is longer than {MAX_LENGTH['products']} characters."
+                            )
             found = values.get(name)
             if found is None:
                 values[name] = [(label, raw, text)]
             else:
                 found.append((label, raw, text))
-        if not values and not extra:
+        if not values and not extra and not single:
             return None
-        single: dict[str, str] = {}
-        for name, found in values.items():
+        for name, found in values.items() if settle is None else ():
             first = found[0][2]
             if name in SINGLE:
                 single[name] = first  # type: ignore[assignment]
