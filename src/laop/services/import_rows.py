@@ -311,11 +311,12 @@ class RowCleaner:
         tz, latest = self.tz, self.latest
         for _label, raw, text in found:
             if type(raw) is datetime and FIRST_YEAR <= raw.year <= LAST_YEAR:
-                moment = raw  # what parse_sheet_date gives, without its checks
+                moment: datetime = raw  # what parse_sheet_date gives, without its checks
             else:
-                moment = parse_sheet_date(raw)
-                if moment is None:
+                parsed = parse_sheet_date(raw)
+                if parsed is None:
                     continue
+                moment = parsed
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=tz)
             moment = moment.astimezone(UTC)
