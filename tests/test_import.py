@@ -1469,8 +1469,8 @@ def test_rows_refused_after_cleaning_in_a_second_process_keep_their_cells(team, 
 
 
 def test_rows_travel_from_the_cleaning_process_unchanged():
-    # What the cleaning process sends (without company keys, instants as integers)
-    # is what cleaning the row in the importing process gives, to the microsecond.
+    # What the cleaning process sends (instants as integers) is what cleaning the row
+    # in the importing process gives, to the microsecond.
     from zoneinfo import ZoneInfo
 
     from laop.services.clean_ahead import _pack, _unpack
@@ -1481,7 +1481,6 @@ def test_rows_travel_from_the_cleaning_process_unchanged():
     columns = [Column(i, h, h) for i, h in enumerate(headers)]
     here = RowCleaner(columns, users={}, tz=ZoneInfo("Asia/Shanghai"), now=NOW)
     there = RowCleaner(columns, users={}, tz=ZoneInfo("Asia/Shanghai"), now=NOW)
-    there.company_keys = False
     rng = random.Random(7)
     sheet = [
         ["Acme Lighting GmbH", "Hans Weber", "hans@acme.de", None, None, None, "A"],

@@ -25,7 +25,6 @@ from typing import Any
 from laop.errors import InvalidInput, LaopError
 from laop.services.customers import CleanCustomer
 from laop.services.import_rows import CleanRow, RowCleaner
-from laop.services.normalize import company_key
 
 __all__ = ["FORK_FROM", "Chunk", "CleanAhead", "clean_here", "clean_or_error"]
 
@@ -33,11 +32,10 @@ FORK_FROM = 20_000  # rows; a smaller sheet is cleaned in the importing process
 PIPE_BYTES = 1 << 20  # the default limit of unprivileged pipes on Linux; ~3 chunks
 
 # A cleaned row travels as a tuple (pickled at C speed): the customer's fields, then
-# CleanRow's own but the company key, which the importing process derives (it waits
-# for the cleaning one otherwise), and with its two instants (UTC) as microseconds
-# since the epoch (an int pickles in a fraction of a datetime's time).
+# CleanRow's own, with its two instants (UTC) as microseconds since the epoch (an int
+# pickles in a fraction of a datetime's time).
 _CUSTOMER = attrgetter(*(f.name for f in fields(CleanCustomer)))
-_ROW = attrgetter("contact_key", "grade", "owner_id")
+_ROW = attrgetter("company_key", "contact_key", "grade", "owner_id")
 _SPLIT = len(fields(CleanCustomer))
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -84,7 +82,6 @@ class CleanAhead:
             status = 1
             try:
                 receiving.close()
-                cleaner.company_keys = False  # see _unpack
                 while chunk := list(islice(rows, size)):
                     sending.send([_pack(number, cells, cleaner) for number, cells in chunk])
                 sending.send([])
@@ -158,11 +155,10 @@ def _unpack(item: tuple[Any, ...] | str | None) -> CleanRow | InvalidInput | Non
         return None
     if isinstance(item, str):
         return InvalidInput(item)
-    data = CleanCustomer(*item[:_SPLIT])
-    contact_key, grade, owner_id, acquired, last = item[_SPLIT:]
+    company_key, contact_key, grade, owner_id, acquired, last = item[_SPLIT:]
     return CleanRow(
-        data,
-        company_key(data.company) if data.company else "",
+        CleanCustomer(*item[:_SPLIT]),
+        company_key,
         contact_key,
         grade,
         owner_id,

@@ -113,9 +113,6 @@ class RowCleaner:
         }
         self._products: dict[str, list[str]] = {}
         self._person_keys: dict[str, str] = {}
-        # False: CleanRow.company_key is left empty, for the process that matches the
-        # rows to derive (clean_ahead: the cleaning process is the busier one).
-        self.company_keys = True
         # When every single-valued or length-limited field has one column (most
         # sheets), such a field's value is settled as its cell is read: field → its
         # length limit (0: none). The first too long value in column order is then
@@ -241,7 +238,7 @@ class RowCleaner:
             contact_key = ""
         return CleanRow(
             data=data,
-            company_key=company_key(data.company) if data.company and self.company_keys else "",
+            company_key=company_key(data.company) if data.company else "",
             contact_key=contact_key,
             grade=self._cached(cache["grade"], get("grade"), parse_grade),
             owner_id=self._cached(cache["owner"], get("owner"), self._owner),
