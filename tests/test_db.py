@@ -193,28 +193,9 @@ def test_each_table_module_brings_the_tables_its_foreign_keys_name(module):
     assert int(result.stdout) < 13  # only what it needs
 
 
-def test_the_due_list_loads_only_the_tables_it_reads(tmp_path):
-    script = (
-        "import sys\n"
-        "from laop.cli import main\n"
-        "sys.argv = ['laop', '--db', sys.argv[1], 'due', '--all']\n"
-        "try:\n"
-        "    main()\n"
-        "except SystemExit:\n"
-        "    pass\n"
-        "print(sorted(m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('laop.models.')),"
-        " file=sys.stderr)\n"
-    )
-    db = str(tmp_path / "due.db")
-    subprocess.run([sys.executable, "-m", "laop", "--db", db, "init"], check=True)
-    result = subprocess.run([sys.executable, "-c", script, db], capture_output=True, text=True)
-    loaded = result.stderr.strip().splitlines()[-1]
-    assert loaded == str(["base", "customer", "inquiry", "message", "setting", "user"])
-
-
-def test_the_console_script_leaves_start_up_objects_to_the_exit(tmp_path):
-    """One command per process: what start-up built is frozen out of the collector's
-    passes (and the interpreter's shutdown); the in-process app used by tests is not."""
+def _due_list_in_a_process(tmp_path, report: str) -> str:
+    """Run `laop due --all` through the console script in a fresh Python on a new
+    database; ``report`` (Python, run after the command) prints one line to stderr."""
     script = (
         "import gc, sys\n"
         "from laop.cli import main\n"
@@ -222,12 +203,26 @@ def test_the_console_script_leaves_start_up_objects_to_the_exit(tmp_path):
         "try:\n"
         "    main()\n"
         "except SystemExit as exc:\n"
-        "    print(exc.code, gc.get_freeze_count(), file=sys.stderr)\n"
+        "    code = exc.code\n"
+        f"print({report}, file=sys.stderr)\n"
     )
-    db = str(tmp_path / "frozen.db")
+    db = str(tmp_path / "due.db")
     subprocess.run([sys.executable, "-m", "laop", "--db", db, "init"], check=True)
     result = subprocess.run([sys.executable, "-c", script, db], capture_output=True, text=True)
-    code, frozen = result.stderr.strip().splitlines()[-1].split()
+    return result.stderr.strip().splitlines()[-1]
+
+
+def test_the_due_list_loads_only_the_tables_it_reads(tmp_path):
+    loaded = _due_list_in_a_process(
+        tmp_path, "sorted(m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('laop.models.'))"
+    )
+    assert loaded == str(["base", "customer", "inquiry", "message", "setting", "user"])
+
+
+def test_the_console_script_leaves_start_up_objects_to_the_exit(tmp_path):
+    """One command per process: what start-up built is frozen out of the collector's
+    passes (and the interpreter's shutdown); the in-process app used by tests is not."""
+    code, frozen = _due_list_in_a_process(tmp_path, "code, gc.get_freeze_count()").split()
     assert code == "0"
     assert int(frozen) > 10_000  # the SQLAlchemy and pydantic machinery, at least
 
