@@ -197,6 +197,9 @@ def _row(
         last_in_channel,
     ) = row[:11]
     awaiting = waiting_since is not None and waiting_since < as_of_end
+    last_contact = iso_local(last_contact_at, tz)
+    # A buyer not awaiting us was last contacted by us, mostly: the same instant, once.
+    last_out = last_contact if last_out_at == last_contact_at else iso_local(last_out_at, tz)
     if awaiting:
         overdue = (reference - business_day(waiting_since, tz)).days
     else:
@@ -214,8 +217,8 @@ def _row(
         "days_overdue": max(overdue, 0) if awaiting else overdue,
         "urgency": 0 if awaiting else (max(overdue, -1) + 1) * GRADE_WEIGHT[grade],
         "needs_grade": grade is None,
-        "last_contact_at": iso_local(last_contact_at, tz),
-        "last_out_at": iso_local(last_out_at, tz),
+        "last_contact_at": last_contact,
+        "last_out_at": last_out,
         "suggested_channel": suggested_channel(
             grade=grade, awaiting=awaiting, last_in_channel=last_in_channel
         ),
