@@ -220,11 +220,14 @@ def test_the_due_list_loads_only_the_tables_it_reads(tmp_path):
 
 
 def test_the_console_script_leaves_start_up_objects_to_the_exit(tmp_path):
-    """One command per process: what start-up built is frozen out of the collector's
-    passes (and the interpreter's shutdown); the in-process app used by tests is not."""
-    code, frozen = _due_list_in_a_process(tmp_path, "code, gc.get_freeze_count()").split()
+    """One command per process: no collection during start-up, and what it built is
+    frozen out of the collector's passes (and the interpreter's shutdown); the
+    in-process app used by tests is left alone."""
+    report = "code, gc.get_freeze_count(), gc.isenabled()"
+    code, frozen, collecting = _due_list_in_a_process(tmp_path, report).split()
     assert code == "0"
     assert int(frozen) > 10_000  # the SQLAlchemy and pydantic machinery, at least
+    assert collecting == "True"  # paused during start-up only
 
 
 def test_the_in_process_app_does_not_freeze_the_collector(tmp_path):
@@ -238,3 +241,4 @@ def test_the_in_process_app_does_not_freeze_the_collector(tmp_path):
     result = CliRunner().invoke(app, ["--db", str(tmp_path / "t.db"), "due", "--all"])
     assert result.exit_code == 0, result.output
     assert gc.get_freeze_count() == 0
+    assert gc.isenabled()

@@ -165,6 +165,10 @@ def init(
 def main() -> None:
     """Console-script entry point."""
     state.one_shot = True
+    # Start-up (Typer, SQLAlchemy, pydantic, the table classes) only builds what the
+    # command keeps: collecting garbage during it finds none. The store turns
+    # collection back on once it is open (cli._common.engine).
+    gc.disable()
     try:
         app(prog_name="laop")
     finally:

@@ -92,8 +92,10 @@ def engine() -> Any:
         _engines[url] = created
         if state.one_shot:
             # What start-up built (modules, classes, the engine) lives as long as
-            # the command: keep the collector from walking it on every full pass.
+            # the command: keep the collector from walking it on every full pass,
+            # and let it collect what the command itself leaves behind.
             gc.freeze()
+            gc.enable()
     return _engines[url]
 
 
