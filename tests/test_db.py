@@ -242,3 +242,39 @@ def test_the_in_process_app_does_not_freeze_the_collector(tmp_path):
     assert result.exit_code == 0, result.output
     assert gc.get_freeze_count() == 0
     assert gc.isenabled()
+
+
+def test_bounded_reports_pause_the_collector_and_the_workbook_does_not(tmp_path, monkeypatch):
+    import gc
+
+    from typer.testing import CliRunner
+
+    import laop.services.kpi as kpi_service
+    import laop.services.workbook as workbook_service
+    from laop.cli import app
+
+    seen: dict[str, bool] = {}
+
+    def spy(module, name):
+        real = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            seen[name] = gc.isenabled()
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, wrapper)
+
+    spy(kpi_service, "monthly_kpis")
+    spy(workbook_service, "write_workbook")
+    db = ["--db", str(tmp_path / "kpi.db")]
+    runner = CliRunner()
+    assert gc.isenabled()
+    result = runner.invoke(app, [*db, "kpi", "--month", "2026-10"])
+    assert result.exit_code == 0, result.output
+    assert seen == {"monthly_kpis": False}
+    assert gc.isenabled()
+    book = str(tmp_path / "k.xlsx")
+    result = runner.invoke(app, [*db, "kpi", "--month", "2026-10", "--xlsx", book])
+    assert result.exit_code == 0, result.output
+    assert seen == {"monthly_kpis": False, "write_workbook": True}
+    assert gc.isenabled()

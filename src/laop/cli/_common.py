@@ -100,12 +100,25 @@ def engine() -> Any:
 
 
 @contextmanager
-def store(*, write: bool = True) -> Iterator["Session"]:
-    """One session, one transaction, for the whole command."""
+def store(*, write: bool = True, collect: bool = True) -> Iterator["Session"]:
+    """One session, one transaction, for the whole command.
+
+    ``collect=False``, for reports of bounded size (the due list, the digest, the
+    KPIs), pauses garbage collection while the session is open: building tens of
+    thousands of rows triggers passes that find nothing to free.
+    """
     from laop.db import session_scope
 
-    with session_scope(engine(), write=write) as session:
-        yield session
+    bound = engine()
+    paused = not collect and gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        with session_scope(bound, write=write) as session:
+            yield session
+    finally:
+        if paused:
+            gc.enable()
 
 
 def actor(session: "Session") -> "User":

@@ -54,7 +54,7 @@ def digest(
         raise InvalidInput("Give either --mail (each user their own) or --mail-to ADDR, not both.")
     day = parse_date(on) if on else None
     renderers = {Format.TEXT: render_text, Format.MARKDOWN: render_markdown}
-    with store(write=False) as session:
+    with store(write=False, collect=False) as session:
         if mail:
             recipients = [get_user(session, owner)] if owner else list_users(session)
             settings = smtp_settings(session)

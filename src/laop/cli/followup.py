@@ -123,7 +123,7 @@ def due(
     from laop.listing import render_due
     from laop.services.due import due_list, resolve_when
 
-    with store(write=False) as session:
+    with store(write=False, collect=False) as session:
         query = resolve_when(session, when)
         found = due_list(
             session,

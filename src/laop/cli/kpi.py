@@ -37,7 +37,8 @@ def kpi(
 
     if xlsx is not None:
         _check_target(xlsx)
-    with store(write=False) as session:
+    # A workbook streams a whole team's rows: the collector keeps running for it.
+    with store(write=False, collect=xlsx is not None) as session:
         year, number = parse_month(month, business_tz(session))
         who = get_user(session, owner) if owner else None
         if xlsx is None:
