@@ -1560,3 +1560,73 @@ def test_fields_settled_as_read_give_what_the_general_way_gives(seed):
         assert results[0] == results[1], cells
         outcomes.add(results[0][:10])
     assert len(outcomes) > 5  # rows kept, blank and refused for several reasons
+
+
+@pytest.mark.parametrize("last_contact", [None, datetime(2026, 3, 1, 8, 0, tzinfo=UTC)])
+@pytest.mark.parametrize("write", [True, False])
+def test_creating_a_buyer_in_one_step_records_what_the_separate_steps_record(
+    session, write, last_contact
+):
+    """ImportStore.create is the add-steps' fast path for new buyers: same rows, same buyer."""
+    from laop.services.customers import CleanCustomer
+    from laop.services.import_store import Buyer, ImportStore
+
+    data = CleanCustomer(
+        company="Acme Trading Ltd",
+        contact="Ann Lee",
+        emails=["ann@acme.example", "sales@acme.example"],
+        phones=[("+8613800000001", True), ("+8613800000002", False)],
+        country="CN",
+        city="Ningbo",
+        nature="trader",
+        source="RFQ",
+        strength="big",
+        products=["LED panel", "LED strip"],
+        notes="met at the fair",
+    )
+    acquired = datetime(2026, 2, 1, 9, 30, tzinfo=UTC)
+    keys = {"company_key": "acme trading", "contact_key": "ann lee"}
+
+    one = ImportStore(session, write=write, actor_id=1, now=NOW)
+    created = one.create(
+        data,
+        **keys,
+        grade="B",
+        owner_id=2,
+        acquired_at=acquired,
+        last_contact=last_contact,
+        reason="import",
+    )
+
+    steps = ImportStore(session, write=write, actor_id=1, now=NOW)
+    buyer = Buyer(
+        created.id,  # ids come from a sequence on PostgreSQL: the same one here
+        data.company,
+        data.contact,
+        data.country,
+        data.city,
+        data.nature,
+        data.strength,
+        data.source,
+        None,
+        2,
+        data.notes,
+        acquired,
+        None,
+        **keys,
+    )
+    steps.add_buyer(buyer)
+    for email in data.emails:
+        steps.add_contact(buyer, "email", email, whatsapp=False)
+    for phone, whatsapp in data.phones:
+        steps.add_contact(buyer, "phone", phone, whatsapp=whatsapp)
+    for product in data.products:
+        steps.add_product(buyer, product)
+    steps.add_grade(buyer, "B", at=acquired, reason="import")
+    if last_contact is not None:
+        steps.add_follow_up(buyer, at=last_contact)
+
+    assert created == buyer
+    assert one._pending == steps._pending
+    assert one._sent == steps._sent
+    assert one.index.emails == steps.index.emails and one.index.phones == steps.index.phones
