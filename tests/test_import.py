@@ -137,6 +137,50 @@ def test_placeholders_are_recognised_by_their_folded_text(text):
     assert is_placeholder(text) == (text.casefold() in PLACEHOLDERS)
 
 
+ZONES = ("Asia/Shanghai", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "UTC")
+
+
+@settings(max_examples=300)
+@given(
+    st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2099, 12, 31)),
+    st.sampled_from(ZONES),
+    st.booleans(),
+)
+def test_a_sheet_time_in_utc_is_what_astimezone_gives(moment, zone, aware):
+    from zoneinfo import ZoneInfo
+
+    from laop.services.import_rows import utc_instant
+
+    tz = ZoneInfo(zone)
+    if aware:
+        moment = moment.replace(tzinfo=ZoneInfo("America/Sao_Paulo"))
+    expected = (moment if aware else moment.replace(tzinfo=tz)).astimezone(UTC)
+    found = utc_instant(moment, tz)
+    assert (found, found.tzinfo, found.fold) == (expected, expected.tzinfo, expected.fold)
+    assert found.isoformat() == expected.isoformat()
+
+
+def test_a_sheet_time_in_utc_around_clock_changes():
+    from zoneinfo import ZoneInfo
+
+    from laop.services.import_rows import utc_instant
+
+    for zone, day in [
+        ("Europe/Berlin", date(2026, 3, 29)),
+        ("Europe/Berlin", date(2026, 10, 25)),
+        ("America/New_York", date(2026, 3, 8)),
+        ("America/New_York", date(2026, 11, 1)),
+        ("Australia/Lord_Howe", date(2026, 4, 5)),
+        ("Australia/Lord_Howe", date(2026, 10, 4)),
+    ]:
+        tz = ZoneInfo(zone)
+        start = datetime.combine(day, datetime.min.time())
+        for minutes in range(0, 24 * 60, 15):  # the skipped and the repeated hour too
+            moment = start + timedelta(minutes=minutes)
+            assert utc_instant(moment, tz) == moment.replace(tzinfo=tz).astimezone(UTC)
+            assert utc_instant(moment, tz).tzinfo is UTC
+
+
 def test_the_row_cleaner_pools_columns_and_names_bad_dates_as_written():
     from zoneinfo import ZoneInfo
 
