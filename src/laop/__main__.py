@@ -1,3 +1,3 @@
-from laop.cli import main
+from laop.console import main
 
 main()

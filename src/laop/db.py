@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlmodel import Session
 
 from laop.errors import DatabaseError, SchemaError
+from laop.location import database_value, default_database_path, sqlite_file
 
 __all__ = [
     "SCHEMA_HEAD",
@@ -34,22 +35,15 @@ SCHEMA_HEAD = SCHEMA_REVISIONS[-1]
 BUSY_TIMEOUT_MS = 15_000
 
 
-def default_database_path() -> Path:
-    """The SQLite file used when neither --db nor LAOP_DB names one."""
-    from platformdirs import user_data_path
-
-    return user_data_path("laop", appauthor=False) / "laop.db"
-
-
 def database_url(db: str | None) -> str:
     """Turn a --db value (a path or a URL) into a SQLAlchemy URL."""
-    value = db or os.environ.get("LAOP_DB") or str(default_database_path())
+    value = database_value(db)
     if "://" in value:
         if value.startswith("postgresql://"):
             # psycopg 3 is the driver laop supports; plain postgresql:// would mean psycopg2.
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value
-    return f"sqlite:///{Path(value).expanduser().resolve()}"
+    return f"sqlite:///{sqlite_file(value)}"
 
 
 def _prepare_sqlite_file(url: str) -> None:

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 __all__ = [
+    "DEFAULT_TIMEZONE",
     "OPEN_INQUIRY_STATUSES",
     "Channel",
     "Direction",
@@ -20,6 +21,10 @@ __all__ = [
     "Source",
     "parse_enum",
 ]
+
+
+# The business time zone while the setting "timezone" is unset: the supplier's, in China.
+DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
 class Role(StrEnum):

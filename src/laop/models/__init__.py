@@ -12,7 +12,14 @@ the thirteen. ``load_all()`` loads every table (migrations, schema checks).
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from laop.models.base import ExactDecimal, StoreModel, UTCDateTime, as_decimal, utcnow
+from laop.models.base import (
+    ExactDecimal,
+    StoreModel,
+    UTCDateTime,
+    as_decimal,
+    stored_instant,
+    utcnow,
+)
 
 if TYPE_CHECKING:
     from laop.models.activity import ActivityCount, MonthlyTarget
@@ -46,6 +53,7 @@ __all__ = [
     "User",
     "as_decimal",
     "load_all",
+    "stored_instant",
     "utcnow",
 ]
 

@@ -8,7 +8,7 @@ from pydantic import ConfigDict
 from sqlalchemy import BigInteger, DateTime, TypeDecorator
 from sqlmodel import SQLModel
 
-__all__ = ["ExactDecimal", "StoreModel", "UTCDateTime", "as_decimal", "utcnow"]
+__all__ = ["ExactDecimal", "StoreModel", "UTCDateTime", "as_decimal", "stored_instant", "utcnow"]
 
 
 def utcnow() -> datetime:
@@ -44,6 +44,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         # SQLite hands back the stored text: one C-level parse per value instead of
         # SQLAlchemy's parser followed by process_result_value (lists read thousands).
         return _sqlite_instant
+
+
+def stored_instant(value: datetime | str | None) -> datetime | None:
+    """An instant as raw SQL returns it (SQLite text, a naive datetime), aware in UTC."""
+    if value is None or isinstance(value, str):
+        return _sqlite_instant(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _sqlite_instant(value: str | None) -> datetime | None:

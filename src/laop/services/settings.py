@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, select
 
+from laop.enums import DEFAULT_TIMEZONE
 from laop.errors import InvalidInput, NotFound
 from laop.models import Setting, utcnow
 
@@ -69,7 +70,7 @@ def _text(value: str) -> str:
 
 # Every known key: default value and the check that normalises a new value.
 DEFAULTS: dict[str, tuple[str, Callable[[str], str]]] = {
-    "timezone": ("Asia/Shanghai", _zone),
+    "timezone": (DEFAULT_TIMEZONE, _zone),
     "platform_timezone": ("America/Los_Angeles", _zone),
     "cadence.A": ("3", _positive_int),
     "cadence.B": ("7", _positive_int),
