@@ -676,3 +676,31 @@ def test_names_with_different_numbers_are_different_firms(a, b, expected):
 
 def test_a_number_on_one_side_only_still_compares():
     assert name_similarity("acme lighting 2000", "acme lighting") > 0
+
+
+def _strip_one_trying_every_length(tokens):
+    # The plain definition: every length from the longest form down, suffix then prefix.
+    longest = max(len(p) for p in normalize._LEGAL_SUFFIXES | normalize._LEGAL_PREFIXES)
+    for size in range(min(longest, len(tokens)), 0, -1):
+        if tuple(tokens[-size:]) in normalize._LEGAL_SUFFIXES:
+            return tokens[:-size]
+        if tuple(tokens[:size]) in normalize._LEGAL_PREFIXES:
+            return tokens[size:]
+    return None  # the CJK forms are not at stake here
+
+
+_FORM_WORDS = sorted(
+    {w for p in normalize._LEGAL_SUFFIXES | normalize._LEGAL_PREFIXES for w in p}
+    | {"acme", "star", "de", "and", "12", "trading"}
+)
+
+
+@settings(max_examples=2000)
+@given(st.lists(st.sampled_from(_FORM_WORDS), min_size=1, max_size=7))
+def test_legal_forms_are_looked_for_only_at_the_lengths_the_end_words_allow(tokens):
+    expected = _strip_one_trying_every_length(tokens)
+    found = normalize._strip_one_legal_form(list(tokens))
+    if expected is not None:
+        assert found == expected
+    elif all(t.isascii() for t in (tokens[0], tokens[-1])):
+        assert found == tokens

@@ -737,9 +737,17 @@ _CJK_PREFIXES = ("株式会社", "有限会社", "合同会社", "주식회사",
 # with the punctuation, so they are spelled out before tokenising.
 _CJK_ABBREVIATIONS = {"(株)": " 株式会社 ", "(有)": " 有限会社 ", "(주)": " 주식회사 "}
 _LONGEST_PHRASE = max(len(p) for p in _LEGAL_SUFFIXES | _LEGAL_PREFIXES)
-# A name can only end in a legal form if its last word ends one (and so on).
-_SUFFIX_ENDS = frozenset(phrase[-1] for phrase in _LEGAL_SUFFIXES)
-_PREFIX_STARTS = frozenset(phrase[0] for phrase in _LEGAL_PREFIXES)
+# A name can only end in a legal form if its last word ends one (and so on): each
+# such word, with the lengths of the forms it ends (or begins).
+_SUFFIX_ENDS: dict[str, frozenset[int]] = {
+    end: frozenset(len(p) for p in _LEGAL_SUFFIXES if p[-1] == end)
+    for end in {phrase[-1] for phrase in _LEGAL_SUFFIXES}
+}
+_PREFIX_STARTS: dict[str, frozenset[int]] = {
+    start: frozenset(len(p) for p in _LEGAL_PREFIXES if p[0] == start)
+    for start in {phrase[0] for phrase in _LEGAL_PREFIXES}
+}
+_NO_SIZES: frozenset[int] = frozenset()
 
 
 def _strip_legal_forms(tokens: list[str]) -> list[str]:
@@ -754,12 +762,15 @@ def _strip_legal_forms(tokens: list[str]) -> list[str]:
 
 def _strip_one_legal_form(tokens: list[str]) -> list[str]:
     first, last = tokens[0], tokens[-1]
-    if last in _SUFFIX_ENDS or first in _PREFIX_STARTS:
-        # Longest phrase first, so "sa de cv" goes as one form rather than "sa de".
+    ends = _SUFFIX_ENDS.get(last, _NO_SIZES)
+    starts = _PREFIX_STARTS.get(first, _NO_SIZES)
+    if ends or starts:
+        # Longest phrase first, so "sa de cv" goes as one form rather than "sa de";
+        # only the lengths of the forms the last (first) word ends (begins) are tried.
         for size in range(min(_LONGEST_PHRASE, len(tokens)), 0, -1):
-            if tuple(tokens[-size:]) in _LEGAL_SUFFIXES:
+            if size in ends and tuple(tokens[-size:]) in _LEGAL_SUFFIXES:
                 return tokens[:-size]
-            if tuple(tokens[:size]) in _LEGAL_PREFIXES:
+            if size in starts and tuple(tokens[:size]) in _LEGAL_PREFIXES:
                 return tokens[size:]
     if first.isascii() and last.isascii():
         return tokens  # the CJK forms below are not ASCII
