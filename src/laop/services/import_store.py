@@ -470,6 +470,8 @@ class ImportStore:
         self.followup_changed(buyer)
 
     def _instant(self, value: datetime | None) -> Any:
+        if value is None:
+            return None
         found = self._converted.get(value)
         if found is None:
             found = self._converted[value] = self._convert(value)

@@ -31,6 +31,7 @@ from sqlmodel import Session, select
 
 from laop.errors import AmbiguousError, InvalidInput, NotFound
 from laop.models import User, utcnow
+from laop.services.buyer_index import ambiguous_reason
 from laop.services.clean_ahead import FORK_FROM, CleanAhead, clean_here
 from laop.services.import_rows import CleanRow, RowCleaner
 from laop.services.import_store import SCALARS, Buyer, ImportStore
@@ -296,8 +297,6 @@ class _Run:
     def place(self, number: int, cells: list[Any] | None, row: CleanRow) -> None:
         target = None
         if self.mode != "new":
-            from laop.services.buyer_index import ambiguous_reason
-
             try:
                 target = self.store.index.match(
                     row.data, company_key=row.company_key, contact_key=row.contact_key
