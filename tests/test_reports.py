@@ -104,3 +104,39 @@ def test_markup_in_buyer_text_is_shown_literally(cli):
     shown = cli("customer", "show", "1")
     assert "[bold]Bracket[/bold] Co" in shown.stdout
     assert "[red]x[/red]" in shown.stdout
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_a_list_of_a_past_month_matches_the_grade_histories(session, seed):
+    """Random grade histories and messages, many on the month's last instant."""
+    import random
+
+    from sqlmodel import select
+
+    from laop.models import Customer, GradeChange, Message
+    from laop.services.reports import a_list
+    from tests.test_compliance import build, edge
+
+    build(session, random.Random(seed))
+    end = edge(datetime(2026, 11, 1).date())
+    expected, newest = set(), {}
+    for customer in session.exec(select(Customer)):
+        changes = sorted(
+            (c.at, c.id, c.new_grade)
+            for c in session.exec(select(GradeChange).where(GradeChange.customer_id == customer.id))
+        )
+        before = [grade for at, _id, grade in changes if at < end]
+        held = (before[-1] if before else None) if changes else customer.grade
+        if held == "A" and customer.acquired_at < end:
+            expected.add(customer.company)
+            messages = session.exec(
+                select(Message).where(Message.customer_id == customer.id, Message.at < end)
+            )
+            ordered = sorted(messages, key=lambda m: (m.at, m.id), reverse=True)[:3]
+            newest[customer.company] = [m.at for m in ordered]
+    report = a_list(session, year=2026, month=10, owner=None)
+    assert len(expected) > 5
+    assert {row["company"] for row in report["customers"]} == expected
+    for row in report["customers"]:
+        shown = [datetime.fromisoformat(m["at"]) for m in row["recent_messages"]]
+        assert shown == [at.replace(microsecond=0) for at in newest[row["company"]]]
