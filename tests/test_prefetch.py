@@ -164,3 +164,62 @@ def test_a_command_that_fails_before_using_the_early_read_still_ends_cleanly(sto
     assert failed.returncode != 0
     assert "Traceback" not in failed.stderr
     assert len(failed.stderr.strip().splitlines()) == 1
+
+
+@pytest.fixture
+def team(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """A synthetic team (three salespeople and a manager) with buyers due today."""
+    path = tmp_path / "team.db"
+    made = CliRunner().invoke(
+        app, ["demo", "--db", str(path), "--customers", "400", "--messages", "4000", "--users", "3"]
+    )
+    assert made.exit_code == 0, made.stderr
+    monkeypatch.setenv("LAOP_DB", str(path))
+    engine = make_engine(f"sqlite:///{path}")
+    yield path, engine
+    prefetch.discard()
+    engine.dispose()
+
+
+def due_section(engine, user: str | None, **options) -> list[dict]:  # type: ignore[no-untyped-def]
+    from laop.services.digest import build_digest
+    from laop.services.users import get_user
+
+    with session_scope(engine, write=False) as session:
+        owner = get_user(session, user) if user else None
+        return build_digest(session, user=owner, **options)["due"]
+
+
+@pytest.mark.parametrize(
+    ("args", "owner"),
+    [
+        (["digest", "--all", "--format", "json"], None),
+        (["--as", "manager", "digest"], None),  # a manager's digest is the team's
+        (["--as", "sales02", "digest", "--format=markdown"], "sales02"),
+        (["digest", "--owner", "sales01", "--mail-to", "boss@example.com"], "sales01"),
+    ],
+)
+def test_the_digest_reads_its_due_list_early(team, answers, args, owner):
+    _path, engine = team
+    expected = due_section(engine, owner)
+    assert len(expected) > 5
+    prefetch.start(args)
+    assert due_section(engine, owner) == expected
+    assert answers == [False, True]
+
+
+def test_the_digest_of_another_day_or_by_mail_is_read_as_usual(team, answers):
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from laop.services.clock import today
+
+    _path, engine = team
+    tomorrow = today(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)  # the business day
+    prefetch.start(["digest", "--all", "--date", tomorrow.isoformat()])
+    assert due_section(engine, None, on=tomorrow) == due_section(engine, None, on=tomorrow)
+    prefetch.start(["digest", "--all", "--date", tomorrow.isoformat()])
+    assert due_section(engine, None) == due_section(engine, None)  # today: not what was read
+    prefetch.start(["digest", "--mail"])
+    assert due_section(engine, "sales01") == due_section(engine, "sales01")
+    assert answers == [True, False, False, False, False, False]

@@ -1,29 +1,38 @@
 """Start a report's heaviest read while the console script loads the rest of laop.
 
 Loading Typer, SQLAlchemy and the table classes takes about half a second, during
-which a second processor sits idle. For `laop kpi` on a SQLite store, most of the
-report's own time is one statement: cadence compliance's count of the month's
-contacts. The console script builds that statement (``services.compliance_query``,
-free of the database stack) and runs it on a read-only connection in a thread before
-it loads anything else; SQLite runs it without holding the interpreter lock.
+which a second processor sits idle. Most of a report's own time is often one
+statement: for `laop kpi`, cadence compliance's count of the month's contacts; for
+`laop digest`, the due list. On a SQLite store the console script builds that
+statement (``services.compliance_query``, ``services.due_query``: free of the database
+stack) and runs it on a read-only connection in a thread before it loads anything
+else; SQLite runs it without holding the interpreter lock.
 
 The command uses the rows only when they are certainly what it would read itself:
-the same database file, the same statement text (so the same month, time zone and
-day), and no commit by anyone between the early read and the command's own
+the same database file, the same statement text (so the same month or day, time zone,
+owner …), and no commit by anyone between the early read and the command's own
 (``PRAGMA data_version``, checked once the command's transaction has begun reading).
 Otherwise, or when anything went wrong early, the command reads as usual.
 """
 
 import atexit
+import os
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 __all__ = ["discard", "start", "take"]
+
+# Per command: the options that take a value, and those that are flags.
+_OPTIONS = {
+    "kpi": ({"--month", "--owner", "--xlsx"}, {"--json"}),
+    "digest": ({"--date", "--owner", "--format", "--mail-to"}, {"--all", "--mail"}),
+}
 
 
 @dataclass
@@ -31,7 +40,9 @@ class _Read:
     """One early read: the statement it ran and what it returned."""
 
     path: Path
-    month: str | None
+    command: str
+    options: dict[str, str]
+    actor: str | None
     thread: threading.Thread | None = None
     connection: sqlite3.Connection | None = None
     statement: str | None = None
@@ -47,16 +58,21 @@ def start(args: list[str]) -> None:
     """Begin the early read that the command line ``args`` will want, if any."""
     global _pending
     discard()
-    wanted = _kpi_month(args)
-    if wanted is None:
+    parsed = _parse(args)
+    if parsed is None:
         return
-    db, month = wanted
+    db, actor, command, options = parsed
     from laop.location import database_value, sqlite_file
 
     value = database_value(db)
     if "://" in value:
         return  # a server database: nothing to gain from a second connection
-    read = _Read(path=sqlite_file(value), month=month)
+    read = _Read(
+        path=sqlite_file(value),
+        command=command,
+        options=options,
+        actor=actor or os.environ.get("LAOP_USER"),
+    )
     if not read.path.is_file():
         return
     read.thread = threading.Thread(target=_run, args=(read,), name="laop-prefetch", daemon=True)
@@ -71,15 +87,16 @@ def take(connection: Any, statement: str) -> list[Any] | None:
     ``connection`` is the command's SQLAlchemy connection, inside its transaction.
     """
     global _pending
-    read, _pending = _pending, None
-    if read is None:
+    read = _pending
+    if read is None or read.thread is None:
         return None
+    if connection.dialect.name != "sqlite":
+        return None
+    database = connection.engine.url.database
+    if not database or Path(database).resolve() != read.path:
+        return None
+    _pending = None
     try:
-        if connection.dialect.name != "sqlite" or read.thread is None:
-            return None
-        database = connection.engine.url.database
-        if not database or Path(database).resolve() != read.path:
-            return None
         # The command's own snapshot starts at its first read; make sure it has.
         connection.exec_driver_sql("SELECT count(*) FROM sqlite_master").all()
         read.thread.join()
@@ -103,33 +120,39 @@ def discard() -> None:
         _abandon(read)
 
 
-def _kpi_month(args: list[str]) -> tuple[str | None, str | None] | None:
-    """(--db value, --month value) when ``args`` run `laop kpi`, else None."""
-    db, rest = None, list(args)
+def _parse(args: list[str]) -> tuple[str | None, str | None, str, dict[str, str]] | None:
+    """(--db, --as, command, its options) when ``args`` run a command read early."""
+    db = actor = None
+    rest = list(args)
     while rest and rest[0].startswith("-"):
-        option = rest.pop(0)
-        name, _, value = option.partition("=")
+        name, _, value = rest.pop(0).partition("=")
         if name not in ("--db", "--as") or (not value and not rest):
             return None  # --help, --version, or something this does not know
         if not value:
             value = rest.pop(0)
         if name == "--db":
             db = value
-    if not rest or rest[0] != "kpi" or "--help" in rest or "-h" in rest:
+        else:
+            actor = value
+    if not rest or rest[0] not in _OPTIONS:
         return None
-    month = None
-    for n, option in enumerate(rest):
-        if option == "--month" and n + 1 < len(rest):
-            month = rest[n + 1]
-        elif option.startswith("--month="):
-            month = option.partition("=")[2]
-    return db, month
+    command, rest = rest[0], rest[1:]
+    valued, flags = _OPTIONS[command]
+    options: dict[str, str] = {}
+    while rest:
+        name, _, value = rest.pop(0).partition("=")
+        if name in flags and not value:
+            options[name] = ""
+        elif name in valued and (value or rest):
+            options[name] = value or rest.pop(0)
+        else:
+            return None  # --help, an argument, or an option this does not know
+    return db, actor, command, options
 
 
 def _run(read: _Read) -> None:
-    """Run the KPI report's compliance statement (in the prefetch thread)."""
+    """Run the command's heaviest statement (in the prefetch thread)."""
     from laop.enums import DEFAULT_TIMEZONE
-    from laop.services.compliance_query import clamp_as_of, tally_statement, windows
 
     try:
         connection = sqlite3.connect(
@@ -145,19 +168,68 @@ def _run(read: _Read) -> None:
         (read.version,) = connection.execute("PRAGMA data_version").fetchone()
         tz = ZoneInfo(row[0] if row else DEFAULT_TIMEZONE)
         today = datetime.now(UTC).astimezone(tz).date()
-        if read.month is None:
-            year, month = today.year, today.month
-        else:
-            year_text, month_text = read.month.strip().split("-")
-            year, month = int(year_text), int(month_text)
-        found = windows(year, month, clamp_as_of(year, month, today), tz)
-        if found and not read.stopped.is_set():
-            statement = tally_statement(found, owner_id=None, dialect="sqlite")
+        statement = _STATEMENTS[read.command](read, connection, tz, today)
+        if statement is not None and not read.stopped.is_set():
             read.rows = connection.execute(statement).fetchall()
             read.statement = statement
         connection.execute("COMMIT")
     except Exception:  # an early read is only ever a shortcut: the command reads as usual
         read.rows = None
+
+
+def _kpi(read: _Read, _connection: sqlite3.Connection, tz: ZoneInfo, today: date) -> str | None:
+    """`laop kpi`: cadence compliance of the month, for the whole team."""
+    from laop.services.compliance_query import clamp_as_of, tally_statement, windows
+
+    month = read.options.get("--month")
+    if month is None:
+        year, number = today.year, today.month
+    else:
+        year_text, number_text = month.strip().split("-")
+        year, number = int(year_text), int(number_text)
+    found = windows(year, number, clamp_as_of(year, number, today), tz)
+    return tally_statement(found, owner_id=None, dialect="sqlite") if found else None
+
+
+def _digest(read: _Read, connection: sqlite3.Connection, tz: ZoneInfo, today: date) -> str | None:
+    """`laop digest` (one digest, not --mail): the due list of the buyers it shows."""
+    from laop.services.due_query import due_statement
+
+    options = read.options
+    if "--mail" in options:
+        return None
+    if "--owner" in options:
+        found = connection.execute(
+            'SELECT id, role FROM "user" WHERE name = ?', (options["--owner"].strip(),)
+        ).fetchall()
+    elif "--all" in options:
+        found = [(None, "manager")]
+    elif read.actor:
+        found = connection.execute(
+            'SELECT id, role FROM "user" WHERE name = ?', (read.actor.strip(),)
+        ).fetchall()
+    else:
+        found = connection.execute('SELECT id, role FROM "user"').fetchall()
+    if len(found) != 1:
+        return None
+    user_id, role = found[0]
+    owner_id = user_id if "--owner" in options or role != "manager" else None
+    day = date.fromisoformat(options["--date"].strip()) if "--date" in options else today
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
+    return due_statement(
+        as_of=day,
+        as_of_end=end,
+        owner_id=owner_id,
+        grade=None,
+        follow_up_only=True,
+        with_product=True,
+    )
+
+
+_STATEMENTS: dict[str, Callable[[_Read, sqlite3.Connection, ZoneInfo, date], str | None]] = {
+    "kpi": _kpi,
+    "digest": _digest,
+}
 
 
 def _abandon(read: _Read) -> None:

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from laop.services.literals import instant_literal
+
 __all__ = [
     "REQUIRED_CONTACTS",
     "Edges",
@@ -132,7 +134,7 @@ def tally_statement(found: list[Window], *, owner_id: int | None, dialect: str) 
     grade history. One statement does both, so the month's contacts are counted once.
     """
     edges = Edges(found)
-    first, *inner, last = (_literal(edge) for edge in edges.edges)
+    first, *inner, last = (instant_literal(edge) for edge in edges.edges)
     no = "false" if dialect == "postgresql" else "0"
     before = "".join(
         f", sum(CASE WHEN at < {edge} THEN 1 ELSE 0 END) AS before{n}"
@@ -181,9 +183,3 @@ def tally_statement(found: list[Window], *, owner_id: int | None, dialect: str) 
         " GROUP BY customer.owner_id, customer.grade"
     )
     return f"WITH counts AS ({counts}) {walked} UNION ALL {counted}"
-
-
-def _literal(moment: datetime) -> str:
-    """An instant as stored: naive UTC text, which SQLite compares as text and
-    PostgreSQL reads as a timestamp."""
-    return "'" + moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f") + "'"

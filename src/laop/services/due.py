@@ -14,32 +14,18 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
+from laop import prefetch
 from laop.enums import OPEN_INQUIRY_STATUSES, Grade, parse_enum
 from laop.errors import InvalidInput
-from laop.models import Customer, Inquiry, User
+from laop.models import Inquiry, User, stored_instant
 from laop.services.clock import business_day, business_tz, day_bounds, iso_local, parse_date, today
+from laop.services.due_query import due_statement
 
 __all__ = ["GRADE_WEIGHT", "DueList", "DueQuery", "due_list", "resolve_when", "suggested_channel"]
 
 GRADE_WEIGHT: dict[str | None, int] = {"A": 4, "B": 3, "C": 2, "D": 1, None: 3}
-
-# Only what the list shows: thousands of rows stay cheap without whole ORM objects.
-DUE_COLUMNS = (
-    Customer.id,
-    Customer.company,
-    Customer.contact,
-    Customer.country,
-    Customer.grade,
-    Customer.owner_id,
-    Customer.awaiting_since,
-    Customer.due_on,
-    Customer.last_contact_at,
-    Customer.last_out_at,
-    Customer.last_in_channel,
-)
 
 
 @dataclass(frozen=True)
@@ -121,38 +107,39 @@ def due_list(
     """
     tz = business_tz(session)
     _start, as_of_end = day_bounds(query.as_of, tz)
-    awaiting = and_(
-        Customer.awaiting_since.is_not(None),  # type: ignore[union-attr]
-        Customer.awaiting_since < as_of_end,  # type: ignore[operator]
+    connection = session.connection()
+    statement = due_statement(
+        as_of=query.as_of,
+        as_of_end=as_of_end,
+        owner_id=owner.id if owner is not None else None,
+        grade=parse_enum(Grade, grade, what="grade").value if grade else None,
+        follow_up_only=follow_up_only,
+        with_product=limit is None,  # every row is shown: its product comes with it
     )
-    due = Customer.due_on <= query.as_of  # type: ignore[operator]
-    if follow_up_only:
-        not_awaiting = or_(
-            Customer.awaiting_since.is_(None),  # type: ignore[union-attr]
-            Customer.awaiting_since >= as_of_end,  # type: ignore[operator]
-        )
-        conditions = [due, not_awaiting]
-    else:
-        conditions = [or_(awaiting, due)]
-    if owner is not None:
-        conditions.append(Customer.owner_id == owner.id)
-    if grade:
-        conditions.append(Customer.grade == parse_enum(Grade, grade, what="grade").value)
+    # The console script may have run this very statement while it started.
+    rows = prefetch.take(connection, statement)
+    if rows is None:
+        rows = connection.exec_driver_sql(statement).all()
+    # Raw rows, unpacked by position: thousands are read, and typed results or the
+    # ORM's bookkeeping per row would cost more than the query. Days come back as
+    # text from SQLite; only the rows shown have their instants converted.
+    day_of = _day_of(connection.dialect.name)
     waiting: list[tuple[Any, ...]] = []
     follow: list[tuple[Any, ...]] = []
     reference, weights, overdue_only = query.reference, GRADE_WEIGHT, query.overdue_only
-    columns: list[Any] = list(DUE_COLUMNS)
-    if limit is None:  # every row is shown: its product comes with it
-        columns.append(_newest_open_product())
-    # Plain Core rows, unpacked by position: thousands are read, and attribute access
-    # or the ORM's bookkeeping per row would cost more than the query.
-    for row in session.connection().execute(select(*columns).where(*conditions)).all():
-        customer_id, _co, _ct, _cc, grade_held, _o, waiting_since, due_on = row[:8]
+    for row in rows:
+        customer_id, grade_held, waiting_since, due_on, awaiting_now = (
+            row[0],
+            row[4],
+            row[6],
+            row[7],
+            row[11],
+        )
         # Awaiting as of the day: the clock opened before the day's end (business time).
-        if waiting_since is not None and waiting_since < as_of_end:
+        if awaiting_now:
             waiting.append((waiting_since, customer_id, row))
             continue
-        overdue = (reference - due_on).days
+        overdue = (reference - day_of(due_on)).days
         if overdue_only and overdue <= 0:
             continue
         follow.append((-(max(overdue, -1) + 1) * weights[grade_held], due_on, customer_id, row))
@@ -160,15 +147,24 @@ def due_list(
     follow.sort(key=_first_three)
     shown = [r[-1] for r in waiting[:limit]] + [r[-1] for r in follow[:limit]]
     if limit is None:
-        products = {r[0]: r[-1] for r in shown if r[-1] is not None}
+        products = {r[0]: r[12] for r in shown if r[12] is not None}
     else:
         products = _open_inquiry_products(session, [r[0] for r in shown])
     owners = {u.id: u.name for u in session.exec(select(User))}
     return DueList(
-        [_row(r, reference, tz, as_of_end, owners, products) for r in shown],
+        [_row(r, reference, tz, owners, products, day_of) for r in shown],
         awaiting=len(waiting),
         follow_up=len(follow),
     )
+
+
+def _day_of(dialect: str) -> Any:
+    """How to read a stored day: SQLite returns its text, PostgreSQL a date."""
+    return date.fromisoformat if dialect == "sqlite" else _same
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _first_three(item: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -179,9 +175,9 @@ def _row(
     row: Any,
     reference: date,
     tz: Any,
-    as_of_end: Any,
     owners: dict[int, str],
     products: dict[int, str],
+    day_of: Any,
 ) -> dict[str, Any]:
     (
         customer_id,
@@ -195,14 +191,20 @@ def _row(
         last_contact_at,
         last_out_at,
         last_in_channel,
-    ) = row[:11]
-    awaiting = waiting_since is not None and waiting_since < as_of_end
-    last_contact = iso_local(last_contact_at, tz)
+        awaiting,
+    ) = row[:12]
+    awaiting = bool(awaiting)
+    last_contact = iso_local(stored_instant(last_contact_at), tz)
     # A buyer not awaiting us was last contacted by us, mostly: the same instant, once.
-    last_out = last_contact if last_out_at == last_contact_at else iso_local(last_out_at, tz)
+    if last_out_at == last_contact_at:
+        last_out = last_contact
+    else:
+        last_out = iso_local(stored_instant(last_out_at), tz)
     if awaiting:
+        waiting_since = stored_instant(waiting_since)
         overdue = (reference - business_day(waiting_since, tz)).days
     else:
+        due_on = day_of(due_on)
         overdue = (reference - due_on).days
     return {
         "customer_id": customer_id,
@@ -232,18 +234,6 @@ def _open_product_filter() -> list[Any]:
         Inquiry.status.in_(OPEN_INQUIRY_STATUSES),  # type: ignore[attr-defined]
         Inquiry.product.is_not(None),  # type: ignore[union-attr]
     ]
-
-
-def _newest_open_product() -> Any:
-    """SQL: the product of the buyer's newest open inquiry that names one."""
-    return (
-        select(Inquiry.product)
-        .where(Inquiry.customer_id == Customer.id, *_open_product_filter())
-        .order_by(Inquiry.received_at.desc(), Inquiry.id.desc())  # type: ignore[attr-defined,union-attr]
-        .limit(1)
-        .correlate(Customer)
-        .scalar_subquery()
-    )
 
 
 def _open_inquiry_products(session: Session, ids: list[int]) -> dict[int, str]:
