@@ -69,7 +69,8 @@ def test_the_early_read_gives_the_report_the_command_would_read(store, answers):
     assert expected[1]["assessed"] > 20 and expected[1]["compliant"] > 0
     prefetch.start(["kpi", "--month", "2026-10", "--json"])
     assert october(engine) == expected
-    assert answers == [False, True]
+    # Each report reads the month's tally, then the grade histories of the buyers walked.
+    assert answers == [False, False, True, True]
 
 
 def test_a_commit_between_the_two_reads_is_read_again(store, answers):
@@ -80,9 +81,24 @@ def test_a_commit_between_the_two_reads_is_read_again(store, answers):
     with session_scope(engine) as session:
         session.exec(delete(Message))  # type: ignore[call-overload]
     after = october(engine)
-    assert answers == [False, False]
+    assert answers == [False] * 4
     assert after[1]["compliant"] == 0 < before[1]["compliant"]
     assert after[1]["assessed"] == before[1]["assessed"]
+
+
+def test_every_statement_taken_is_checked_for_commits(store):
+    _path, engine = store
+    prefetch.start(["kpi", "--month", "2026-10"])
+    finish_early_read()
+    assert prefetch._pending is not None
+    first, second = prefetch._pending.results
+    with session_scope(engine, write=False) as session:
+        connection = session.connection()
+        assert prefetch.take(connection, first) is not None
+        with session_scope(engine) as writer:  # another connection commits meanwhile
+            writer.exec(delete(Message))  # type: ignore[call-overload]
+        assert prefetch.take(connection, second) is None
+    assert prefetch._pending is None
 
 
 def test_another_month_or_another_file_is_not_used(store, answers, tmp_path):
@@ -94,7 +110,7 @@ def test_another_month_or_another_file_is_not_used(store, answers, tmp_path):
     other.write_bytes(path.read_bytes())
     prefetch.start(["--db", str(other), "kpi", "--month", "2026-10"])
     assert october(engine) == expected
-    assert answers == [False, False, False]
+    assert answers == [False] * 6
 
 
 @pytest.mark.parametrize(

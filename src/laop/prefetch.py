@@ -37,7 +37,7 @@ _OPTIONS = {
 
 @dataclass
 class _Read:
-    """One early read: the statement it ran and what it returned."""
+    """One early read: the statements it ran and what they returned."""
 
     path: Path
     command: str
@@ -45,8 +45,7 @@ class _Read:
     actor: str | None
     thread: threading.Thread | None = None
     connection: sqlite3.Connection | None = None
-    statement: str | None = None
-    rows: list[Any] | None = None
+    results: dict[str, list[Any]] = field(default_factory=dict)  # statement: rows
     version: int | None = None
     stopped: threading.Event = field(default_factory=threading.Event)
 
@@ -86,7 +85,6 @@ def take(connection: Any, statement: str) -> list[Any] | None:
 
     ``connection`` is the command's SQLAlchemy connection, inside its transaction.
     """
-    global _pending
     read = _pending
     if read is None or read.thread is None:
         return None
@@ -95,21 +93,23 @@ def take(connection: Any, statement: str) -> list[Any] | None:
     database = connection.engine.url.database
     if not database or Path(database).resolve() != read.path:
         return None
-    _pending = None
     try:
         # The command's own snapshot starts at its first read; make sure it has.
         connection.exec_driver_sql("SELECT count(*) FROM sqlite_master").all()
         read.thread.join()
-        if read.statement != statement or read.rows is None or read.connection is None:
+        if read.connection is None or statement not in read.results:
             return None
         (version,) = read.connection.execute("PRAGMA data_version").fetchone()
         if version != read.version:
-            return None  # someone committed in between: read again
-        return read.rows
+            read.results.clear()  # someone committed in between: read again
+            return None
+        return read.results.pop(statement)
     except sqlite3.Error:
+        read.results.clear()
         return None
     finally:
-        _abandon(read)
+        if not read.results:
+            discard()
 
 
 def discard() -> None:
@@ -168,18 +168,23 @@ def _run(read: _Read) -> None:
         (read.version,) = connection.execute("PRAGMA data_version").fetchone()
         tz = ZoneInfo(row[0] if row else DEFAULT_TIMEZONE)
         today = datetime.now(UTC).astimezone(tz).date()
-        statement = _STATEMENTS[read.command](read, connection, tz, today)
-        if statement is not None and not read.stopped.is_set():
-            read.rows = connection.execute(statement).fetchall()
-            read.statement = statement
+        for statement in _STATEMENTS[read.command](read, connection, tz, today):
+            if read.stopped.is_set():
+                break
+            read.results[statement] = connection.execute(statement).fetchall()
         connection.execute("COMMIT")
     except Exception:  # an early read is only ever a shortcut: the command reads as usual
-        read.rows = None
+        read.results.clear()
 
 
-def _kpi(read: _Read, _connection: sqlite3.Connection, tz: ZoneInfo, today: date) -> str | None:
+def _kpi(read: _Read, _connection: sqlite3.Connection, tz: ZoneInfo, today: date) -> list[str]:
     """`laop kpi`: cadence compliance of the month, for the whole team."""
-    from laop.services.compliance_query import clamp_as_of, tally_statement, windows
+    from laop.services.compliance_query import (
+        clamp_as_of,
+        history_statement,
+        tally_statement,
+        windows,
+    )
 
     month = read.options.get("--month")
     if month is None:
@@ -188,16 +193,21 @@ def _kpi(read: _Read, _connection: sqlite3.Connection, tz: ZoneInfo, today: date
         year_text, number_text = month.strip().split("-")
         year, number = int(year_text), int(number_text)
     found = windows(year, number, clamp_as_of(year, number, today), tz)
-    return tally_statement(found, owner_id=None, dialect="sqlite") if found else None
+    if not found:
+        return []
+    return [
+        tally_statement(found, owner_id=None, dialect="sqlite"),
+        history_statement(found, owner_id=None),
+    ]
 
 
-def _digest(read: _Read, connection: sqlite3.Connection, tz: ZoneInfo, today: date) -> str | None:
+def _digest(read: _Read, connection: sqlite3.Connection, tz: ZoneInfo, today: date) -> list[str]:
     """`laop digest` (one digest, not --mail): the due list of the buyers it shows."""
     from laop.services.due_query import due_statement
 
     options = read.options
     if "--mail" in options:
-        return None
+        return []
     if "--owner" in options:
         found = connection.execute(
             'SELECT id, role FROM "user" WHERE name = ?', (options["--owner"].strip(),)
@@ -211,12 +221,12 @@ def _digest(read: _Read, connection: sqlite3.Connection, tz: ZoneInfo, today: da
     else:
         found = connection.execute('SELECT id, role FROM "user"').fetchall()
     if len(found) != 1:
-        return None
+        return []
     user_id, role = found[0]
     owner_id = user_id if "--owner" in options or role != "manager" else None
     day = date.fromisoformat(options["--date"].strip()) if "--date" in options else today
     end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
-    return due_statement(
+    statement = due_statement(
         as_of=day,
         as_of_end=end,
         owner_id=owner_id,
@@ -224,9 +234,11 @@ def _digest(read: _Read, connection: sqlite3.Connection, tz: ZoneInfo, today: da
         follow_up_only=True,
         with_product=True,
     )
+    return [statement]
 
 
-_STATEMENTS: dict[str, Callable[[_Read, sqlite3.Connection, ZoneInfo, date], str | None]] = {
+# Per command: the statements to read early, in the order the command reads them.
+_STATEMENTS: dict[str, Callable[[_Read, sqlite3.Connection, ZoneInfo, date], list[str]]] = {
     "kpi": _kpi,
     "digest": _digest,
 }

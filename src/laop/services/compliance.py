@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from laop import prefetch
-from laop.models import GradeChange, User, stored_instant
+from laop.models import User, stored_instant
 from laop.services.clock import business_tz, today
 from laop.services.compliance_query import (
     REQUIRED_CONTACTS,
@@ -28,6 +28,7 @@ from laop.services.compliance_query import (
     Window,
     clamp_as_of,
     grade_windows,
+    history_statement,
     tally_statement,
     windows,
 )
@@ -37,35 +38,7 @@ __all__ = [
     "cadence_compliance",
     "compliance_by_owner",
     "grade_windows",
-    "grades_between",
 ]
-
-ID_CHUNK = 10_000  # buyer ids per IN list (SQLite allows 32,766 parameters)
-
-
-def grades_between(
-    session: Session, customer_ids: Any, end: datetime | None
-) -> dict[int, list[tuple[datetime | None, str | None]]]:
-    """Each buyer's grade changes before ``end`` (None: all): (when, new grade), oldest first.
-
-    ``customer_ids`` is a list of ids or a SQL set of them.
-    """
-    history: dict[int, list[tuple[datetime | None, str | None]]] = defaultdict(list)
-    if isinstance(customer_ids, list):
-        chunks = [customer_ids[n : n + ID_CHUNK] for n in range(0, len(customer_ids), ID_CHUNK)]
-    else:
-        chunks = [customer_ids]
-    for chunk in chunks:
-        statement = (
-            select(GradeChange.customer_id, GradeChange.at, GradeChange.new_grade)
-            .where(GradeChange.customer_id.in_(chunk))  # type: ignore[attr-defined]
-            .order_by(GradeChange.customer_id, GradeChange.at, GradeChange.id)
-        )
-        if end is not None:
-            statement = statement.where(GradeChange.at < end)
-        for customer_id, at, grade in session.connection().execute(statement).all():
-            history[customer_id].append((at, grade))
-    return history
 
 
 def _held_throughout(
@@ -155,9 +128,22 @@ def _tally(session: Session, *, year: int, month: int, as_of: date, owner_id: in
         tally.overall[owner][0] += assessed
         tally.overall[owner][1] += int(compliant or 0)
     if walked:
-        ids = [row[2] for row in walked]
-        _walk(tally, walked, found, Edges(found), grades_between(session, ids, None))
+        _walk(tally, walked, found, Edges(found), _histories(connection, found, owner_id))
     return tally
+
+
+def _histories(
+    connection: Any, found: list[Window], owner_id: int | None
+) -> dict[int, list[tuple[datetime | None, str | None]]]:
+    """The grade changes of the buyers walked: (when, new grade), oldest first."""
+    statement = history_statement(found, owner_id=owner_id)
+    rows = prefetch.take(connection, statement)
+    if rows is None:
+        rows = connection.exec_driver_sql(statement).all()
+    history: dict[int, list[tuple[datetime | None, str | None]]] = defaultdict(list)
+    for customer_id, at, grade in rows:
+        history[customer_id].append((stored_instant(at), grade))
+    return history
 
 
 def _walk(

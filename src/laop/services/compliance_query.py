@@ -34,6 +34,7 @@ __all__ = [
     "Window",
     "clamp_as_of",
     "grade_windows",
+    "history_statement",
     "tally_statement",
     "windows",
 ]
@@ -147,12 +148,7 @@ def tally_statement(found: list[Window], *, owner_id: int | None, dialect: str) 
     )
     owned = f" AND owner_id = {int(owner_id)}" if owner_id is not None else ""
     regraded = f"SELECT customer_id FROM grade_change WHERE at > {first}"
-    # Two index-driven halves rather than one OR that would scan every buyer.
-    changed = (
-        f"SELECT id FROM customer WHERE id IN ({regraded}) AND acquired_at < {last}{owned}"
-        " UNION SELECT id FROM customer"
-        f" WHERE acquired_at > {first} AND acquired_at < {last} AND grade IS NOT NULL{owned}"
-    )
+    changed = _changed(edges, owner_id)
     count_columns = ", ".join(f"counts.{name}" for name in edges.columns)
     walked = (
         f"SELECT customer.owner_id, customer.grade, customer.id, customer.acquired_at, 0, 0,"
@@ -183,3 +179,28 @@ def tally_statement(found: list[Window], *, owner_id: int | None, dialect: str) 
         " GROUP BY customer.owner_id, customer.grade"
     )
     return f"WITH counts AS ({counts}) {walked} UNION ALL {counted}"
+
+
+def history_statement(found: list[Window], *, owner_id: int | None) -> str:
+    """The grade changes of the buyers ``tally_statement`` returns one row each.
+
+    Rows: (buyer id, when, new grade), each buyer's oldest first.
+    """
+    changed = _changed(Edges(found), owner_id)
+    return (
+        "SELECT customer_id, at, new_grade FROM grade_change"
+        f" WHERE customer_id IN ({changed}) ORDER BY customer_id, at, id"
+    )
+
+
+def _changed(edges: Edges, owner_id: int | None) -> str:
+    """SQL: the buyers graded, regraded or acquired since the first window began."""
+    first, last = instant_literal(edges.edges[0]), instant_literal(edges.edges[-1])
+    owned = f" AND owner_id = {int(owner_id)}" if owner_id is not None else ""
+    regraded = f"SELECT customer_id FROM grade_change WHERE at > {first}"
+    # Two index-driven halves rather than one OR that would scan every buyer.
+    return (
+        f"SELECT id FROM customer WHERE id IN ({regraded}) AND acquired_at < {last}{owned}"
+        " UNION SELECT id FROM customer"
+        f" WHERE acquired_at > {first} AND acquired_at < {last} AND grade IS NOT NULL{owned}"
+    )
