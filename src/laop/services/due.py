@@ -128,15 +128,9 @@ def due_list(
     follow: list[tuple[Any, ...]] = []
     reference, weights, overdue_only = query.reference, GRADE_WEIGHT, query.overdue_only
     for row in rows:
-        customer_id, grade_held, waiting_since, due_on, awaiting_now = (
-            row[0],
-            row[4],
-            row[6],
-            row[7],
-            row[11],
-        )
+        customer_id, grade_held, waiting_since, due_on = row[0], row[4], row[6], row[7]
         # Awaiting as of the day: the clock opened before the day's end (business time).
-        if awaiting_now:
+        if row[11]:
             waiting.append((waiting_since, customer_id, row))
             continue
         overdue = (reference - day_of(due_on)).days
@@ -229,7 +223,7 @@ def _row(
 
 
 def _open_product_filter() -> list[Any]:
-    """An open inquiry that names a product (both ways of finding one use it)."""
+    """An open inquiry that names a product (as the due statement's product column)."""
     return [
         Inquiry.status.in_(OPEN_INQUIRY_STATUSES),  # type: ignore[attr-defined]
         Inquiry.product.is_not(None),  # type: ignore[union-attr]
