@@ -1369,6 +1369,29 @@ def test_a_large_import_builds_the_indexes_again_exactly(team, db_url, tmp_path,
     assert counts(db_url)["customer"] == 85
 
 
+def test_a_large_import_gives_back_the_page_cache_and_the_sheet(
+    session, db_url, tmp_path, set_aside
+):
+    from sqlalchemy import text
+
+    from laop.services.imports import ImportOptions, import_file
+    from laop.services.sheet import SheetRead
+    from laop.services.users import add_user
+
+    if "sqlite" not in db_url:
+        pytest.skip("SQLite's indexes are set aside and its page cache resized")
+    rows = [["Company", "Email"]] + [[_name(n), f"b{n}@bulk{n}.com"] for n in range(60)]
+    path = write_xlsx(tmp_path / "big.xlsx", rows)
+    actor = add_user(session, name="lily")
+    before = session.execute(text("PRAGMA cache_size")).scalar()
+    read = SheetRead(path, sheet=None)
+    report = import_file(session, path, actor=actor, options=ImportOptions(), read=read)
+    assert report.created == 60
+    assert set_aside and set_aside[-1], "the indexes were set aside and built again"
+    assert session.execute(text("PRAGMA cache_size")).scalar() == before
+    assert read.loaded() is None, "the sheet read ahead was let go"
+
+
 def test_a_failed_large_import_keeps_the_indexes(team, db_url, tmp_path, set_aside):
     if "sqlite" not in db_url:
         pytest.skip("SQLite's indexes are set aside; PostgreSQL keeps them")

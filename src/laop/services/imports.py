@@ -224,6 +224,10 @@ def import_file(
                 advance(min(count, total))
             if ahead is not None:
                 _fill_cells(report.errors, sheet.rows)
+            # The parsed sheet, as big as the rest of a large import together, is
+            # needed no more: what it frees serves the building of the indexes.
+            sheet.rows = iter(())
+            read.release()
             store.finish(file_name=path.name)
             advance(total)
             if options.strict and report.errors:

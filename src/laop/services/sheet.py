@@ -269,6 +269,10 @@ class SheetRead:
             raise self._error.with_traceback(None)
         return self._loaded
 
+    def release(self) -> None:
+        """Let go of the sheet read ahead, once its rows are no longer needed."""
+        self._loaded = None
+
 
 def open_sheet(
     path: Path,
