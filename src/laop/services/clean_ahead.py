@@ -14,7 +14,7 @@ before the import's writer thread exists.
 
 import os
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
@@ -33,7 +33,7 @@ PIPE_BYTES = 1 << 20  # the default limit of unprivileged pipes on Linux; ~3 chu
 
 # A cleaned row travels as a tuple (pickled at C speed): the customer's fields, then
 # CleanRow's own, with its two instants (UTC) as microseconds since the epoch (an int
-# pickles in a fraction of a datetime's time), then its ``made`` rows.
+# pickles in a fraction of a datetime's time).
 _CUSTOMER = attrgetter(*(f.name for f in fields(CleanCustomer)))
 _ROW = attrgetter("company_key", "contact_key", "grade", "owner_id")
 _SPLIT = len(fields(CleanCustomer))
@@ -72,15 +72,7 @@ class CleanAhead:
     them unless the import refuses the row later: see imports._fill_cells).
     """
 
-    def __init__(
-        self,
-        rows: Iterator[tuple[int, list[Any]]],
-        cleaner: RowCleaner,
-        size: int,
-        made: Callable[[CleanRow], Any] | None = None,
-    ):
-        """``made``: what gives a cleaned row's CleanRow.made (the rows of a buyer
-        created from it), worked out here too; without it, made stays None."""
+    def __init__(self, rows: Iterator[tuple[int, list[Any]]], cleaner: RowCleaner, size: int):
         from multiprocessing import Pipe
 
         receiving, sending = Pipe(duplex=False)
@@ -91,7 +83,7 @@ class CleanAhead:
             try:
                 receiving.close()
                 while chunk := list(islice(rows, size)):
-                    sending.send([_pack(number, cells, cleaner, made) for number, cells in chunk])
+                    sending.send([_pack(number, cells, cleaner) for number, cells in chunk])
                 sending.send([])
                 sending.close()
                 status = 0
@@ -138,10 +130,7 @@ def _widen(pipe: int) -> None:
 
 
 def _pack(
-    number: int,
-    cells: list[Any],
-    cleaner: RowCleaner,
-    made: Callable[[CleanRow], Any] | None = None,
+    number: int, cells: list[Any], cleaner: RowCleaner
 ) -> tuple[int, tuple[Any, ...] | str | None, list[Any] | None]:
     row = clean_or_error(cleaner, cells)
     if row is None:
@@ -156,7 +145,6 @@ def _pack(
             *_ROW(row),
             None if acquired is None else (acquired - _EPOCH) // _MICROSECOND,
             None if last is None else (last - _EPOCH) // _MICROSECOND,
-            None if made is None else made(row),
         ),
         None,
     )
@@ -167,7 +155,7 @@ def _unpack(item: tuple[Any, ...] | str | None) -> CleanRow | InvalidInput | Non
         return None
     if isinstance(item, str):
         return InvalidInput(item)
-    company_key, contact_key, grade, owner_id, acquired, last, made = item[_SPLIT:]
+    company_key, contact_key, grade, owner_id, acquired, last = item[_SPLIT:]
     return CleanRow(
         CleanCustomer(*item[:_SPLIT]),
         company_key,
@@ -176,5 +164,4 @@ def _unpack(item: tuple[Any, ...] | str | None) -> CleanRow | InvalidInput | Non
         owner_id,
         None if acquired is None else _EPOCH + acquired * _MICROSECOND,
         None if last is None else _EPOCH + last * _MICROSECOND,
-        made,
     )

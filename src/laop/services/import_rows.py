@@ -8,7 +8,7 @@ to nothing is kept in the notes as a "Header: value" line, so no cell is lost.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -77,9 +77,6 @@ class CleanRow:
     owner_id: int | None
     acquired: datetime | None  # UTC
     last_contact: datetime | None  # UTC
-    # The rows a buyer created from this row alone is written as, but for its id
-    # (import_store.NewBuyerRows), when the cleaning process worked them out.
-    made: Any = field(default=None, repr=False, compare=False)
 
 
 class RowCleaner:

@@ -37,7 +37,7 @@ from laop.services.buyer_index import BuyerIndex
 from laop.services.customers import CleanCustomer
 from laop.services.normalize import region_of
 
-__all__ = ["Buyer", "ImportStore", "NewBuyerRows", "bind_converters", "write_rows"]
+__all__ = ["Buyer", "ImportStore", "bind_converters", "write_rows"]
 
 FOLLOW_UP_NOTE = "imported: last follow-up from sheet"
 SCALARS = ("company", "contact", "country", "city", "nature", "strength", "source")
@@ -121,9 +121,6 @@ class Buyer:
     rows: list[int] | None = None
     filled: list[str] | None = None
     added: dict[str, list[str]] | None = None
-    # A created buyer's customer row but for its id (NewBuyerRows), while nothing
-    # else changed it: flush() writes it as it is.
-    made: tuple[Any, ...] | None = field(default=None, compare=False, repr=False)
 
     def note_row(self, number: int) -> None:
         """A sheet row that changed the buyer."""
@@ -177,7 +174,6 @@ class ImportStore:
         self._sent: dict[int, list[datetime]] = {}
         self._regions: dict[str, str] = {}
         self._cadence: tuple[Any, Any, Any, dict[str, int]] | None = None
-        self._makers: dict[str, NewBuyerRows] = {}  # by reason
         self._cache_size: int | None = None  # the connection's, while the import's is set
         self._set_aside: list[str] = []  # the statements that create the dropped indexes
         self._writer: ThreadPoolExecutor | None = None
@@ -349,15 +345,13 @@ class ImportStore:
         acquired_at: datetime,
         last_contact: datetime | None,
         reason: str,
-        made: tuple[Any, ...] | None = None,
     ) -> Buyer:
         """A buyer to create from a sheet row, with all it brings.
 
         Records what add_buyer, add_contact (each e-mail, then each phone: a cleaned row
         lists each once), add_product, add_grade (at ``acquired_at``) and add_follow_up
         (at ``last_contact``) would, in that order, in one step: most rows of a large
-        import create a buyer. ``made``: what new_buyer_rows(reason).rows() gives for
-        these arguments, when already worked out (by the cleaning process).
+        import create a buyer.
         """
         buyer_id = self.new_id()
         grade = grade or None
@@ -407,52 +401,34 @@ class ImportStore:
                 if write:
                     contacts.append((buyer_id, "phone", phone, None, whatsapp, position))
                 position += 1
-        if last_contact is not None:
-            self._sent[buyer_id] = [last_contact]
         if not write:
+            if last_contact is not None:
+                self._sent[buyer_id] = [last_contact]
             return buyer
-        if made is None:
-            made = self.new_buyer_rows(reason).rows(
-                data,
-                company_key=company_key,
-                contact_key=contact_key,
-                grade=grade,
-                owner_id=owner_id,
-                acquired_at=acquired_at,
-                last_contact=last_contact,
-            )
-        customer, graded, message = made
-        buyer.made = customer
         if products:
             self._pending["product"].extend(
                 [(buyer_id, product, at) for at, product in enumerate(products)]
             )
-        if graded is not None:
-            self._pending["grade"].append((buyer_id, *graded))
-        if message is not None:
-            self._pending["message"].append((buyer_id, *message))
-        return buyer
-
-    def new_buyer_rows(self, reason: str) -> "NewBuyerRows":
-        """What works out the rows of the buyers create() makes with ``reason``.
-
-        Reads the cadence settings the first time: asked before a fork, it then serves
-        a process that must not use the session.
-        """
-        maker = self._makers.get(reason)
-        if maker is None:
-            maker = self._makers[reason] = NewBuyerRows(
-                self.dialect,
-                now=self.now,
-                actor_id=self.actor_id,
-                reason=reason,
-                followup=self._followup(),
+        if grade:
+            self._pending["grade"].append(
+                (buyer_id, None, grade, reason, self.actor_id, self._instant(acquired_at))
             )
-        return maker
-
-    def changing(self, buyer: Buyer) -> None:
-        """A buyer is about to change: a created one's row is worked out again."""
-        buyer.made = None
+        if last_contact is not None:
+            self._pending["message"].append(
+                (
+                    buyer_id,
+                    "email",
+                    "out",
+                    "follow-up",
+                    False,
+                    FOLLOW_UP_NOTE,
+                    owner_id or self.actor_id,
+                    self._instant(last_contact),
+                    self._now,
+                )
+            )
+            self._sent[buyer_id] = [last_contact]
+        return buyer
 
     def add_contact(self, buyer: Buyer, kind: str, value: str, *, whatsapp: bool) -> None:
         """An e-mail or phone for a buyer (new or stored)."""
@@ -528,15 +504,9 @@ class ImportStore:
         # ``more``: rows will follow (so ids for them may be reserved meanwhile).
         if self.write and self._new:
             row, followup = self._customer_row, self._followup()
-            self._pending["customer"].extend(
-                [
-                    (buyer.id, *buyer.made) if buyer.made is not None else row(buyer, *followup)
-                    for buyer in self._new
-                ]
-            )
+            self._pending["customer"].extend([row(buyer, *followup) for buyer in self._new])
         for buyer in self._new:
             buyer.stored = True
-            buyer.made = None
         self._new.clear()
         self._sent.clear()
         self._converted.clear()
@@ -673,112 +643,6 @@ class ImportStore:
         ]
         for start in range(0, len(events), 2000):
             self.session.execute(insert(CustomerEvent.__table__), events[start : start + 2000])  # type: ignore[attr-defined]
-
-
-class NewBuyerRows:
-    """The rows of a buyer created from one sheet row, but for its id.
-
-    What ImportStore.create and flush write for such a buyer while no later row
-    changes it (nearly every created buyer): its customer row (follow-up state
-    derived), its grade change and its follow-up message, each without the leading
-    buyer id, converted for the driver. Worked out with the store's clock, actor and
-    cadence and never from the database, so that the process cleaning the rows
-    (clean_ahead.py) can work them out too, and the importing one only puts the ids
-    in front.
-    """
-
-    def __init__(
-        self,
-        dialect: str,
-        *,
-        now: datetime,
-        actor_id: int,
-        reason: str,
-        followup: tuple[Any, Any, Any, dict[str, int]],
-    ) -> None:
-        self._convert, self._day = bind_converters(dialect)
-        self._now = self._convert(now)
-        self.actor_id = actor_id
-        self.reason = reason
-        self._followup = followup
-        self._regions: dict[str, str] = {}
-
-    def rows(
-        self,
-        data: CleanCustomer,
-        *,
-        company_key: str,
-        contact_key: str,
-        grade: str | None,
-        owner_id: int,
-        acquired_at: datetime,
-        last_contact: datetime | None,
-    ) -> tuple[tuple[Any, ...], tuple[Any, ...] | None, tuple[Any, ...] | None]:
-        """(customer row, grade change or None, follow-up message or None), as create()
-        takes them (and flush() writes the customer row), each without its buyer id."""
-        grade = grade or None
-        convert, day = self._convert, self._day
-        acquired = acquired_at if last_contact is None else min(acquired_at, last_contact)
-        last = convert(last_contact)  # converted once, written up to three times
-        followup_state, entry, tz, intervals = self._followup
-        # The import writes only outbound messages to the buyers it creates, which
-        # open no reply clock; a new buyer has no inquiry yet.
-        state = followup_state(
-            [] if last_contact is None else [entry(0, last_contact, "out", "email", False)],
-            clocks=(),
-            grade=grade,
-            acquired_at=acquired,
-            first_open=None,
-            tz=tz,
-            intervals=intervals,
-        )
-        country = data.country
-        region = None
-        if country:
-            region = self._regions.get(country)
-            if region is None:
-                region = self._regions[country] = region_of(country).value
-        now = self._now
-        customer = (
-            data.company,
-            data.contact,
-            country,
-            data.city,
-            region,
-            data.nature,
-            data.strength,
-            data.source,
-            grade,
-            data.notes,
-            owner_id,
-            company_key,
-            contact_key,
-            convert(acquired),
-            now,
-            now,
-            last if state["last_contact_at"] == last_contact else convert(state["last_contact_at"]),
-            last if state["last_out_at"] == last_contact else convert(state["last_out_at"]),
-            day(state["last_out_day"]),
-            state["last_in_channel"],
-            convert(state["awaiting_since"]),
-            day(state["due_on"]),
-        )
-        graded = (None, grade, self.reason, self.actor_id, convert(acquired_at)) if grade else None
-        message = (
-            None
-            if last_contact is None
-            else (
-                "email",
-                "out",
-                "follow-up",
-                False,
-                FOLLOW_UP_NOTE,
-                owner_id or self.actor_id,
-                last,
-                now,
-            )
-        )
-        return customer, graded, message
 
 
 _TABLES: list[tuple[str, Any, tuple[str, ...]]] = [

@@ -207,10 +207,7 @@ def import_file(
         # the writer thread and the progress bar's refresh thread exist.
         alone = threading.active_count() == 1
         if sheet.in_memory and total >= FORK_FROM and hasattr(os, "fork") and alone:
-            # The cleaning process also works out the rows of the buyers the rows
-            # would create: the importing one is the busier.
-            made = None if options.dry_run else run.row_maker()
-            ahead = CleanAhead(sheet.rows, cleaner, CHUNK, made)
+            ahead = CleanAhead(sheet.rows, cleaner, CHUNK)
             chunks = ahead.chunks()
         else:
             chunks = clean_here(sheet.rows, cleaner, CHUNK)
@@ -333,29 +330,7 @@ class _Run:
             acquired_at=row.acquired or self.now,
             last_contact=row.last_contact,
             reason=self.reason,
-            made=row.made,
         )
-
-    def row_maker(self) -> Callable[[CleanRow], Any]:
-        """What works out a row's CleanRow.made: the rows _create would record for it.
-
-        Reads what it needs from the store at once (it then serves a forked process).
-        """
-        maker = self.store.new_buyer_rows(self.reason)
-        default_owner_id, now = self.default_owner_id, self.now
-
-        def made(row: CleanRow) -> Any:
-            return maker.rows(
-                row.data,
-                company_key=row.company_key,
-                contact_key=row.contact_key,
-                grade=row.grade,
-                owner_id=row.owner_id or default_owner_id,
-                acquired_at=row.acquired or now,
-                last_contact=row.last_contact,
-            )
-
-        return made
 
     def _add_details(self, buyer: Buyer, row: CleanRow) -> bool:
         """Add the row's new e-mails, phones and products; tell whether any was new."""
@@ -380,8 +355,6 @@ class _Run:
 
     def _merge(self, number: int, buyer: Buyer, row: CleanRow) -> bool:
         """Fill what the buyer lacks; report what differs. Tell whether anything changed."""
-        if buyer.made is not None:  # created by an earlier row, not yet written
-            self.store.changing(buyer)
         data = row.data
         changed = self._add_details(buyer, row)
         for name in SCALARS:
