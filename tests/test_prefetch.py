@@ -239,3 +239,10 @@ def test_the_digest_of_another_day_or_by_mail_is_read_as_usual(team, answers):
     prefetch.start(["digest", "--mail"])
     assert due_section(engine, "sales01") == due_section(engine, "sales01")
     assert answers == [True, False, False, False, False, False]
+
+
+def test_a_path_that_cannot_be_resolved_starts_nothing(tmp_path):
+    (tmp_path / "one.db").symlink_to(tmp_path / "two.db")
+    (tmp_path / "two.db").symlink_to(tmp_path / "one.db")  # a loop: no file at its end
+    prefetch.start(["--db", str(tmp_path / "one.db"), "kpi"])
+    assert prefetch._pending is None

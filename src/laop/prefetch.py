@@ -63,17 +63,21 @@ def start(args: list[str]) -> None:
     db, actor, command, options = parsed
     from laop.location import database_value, sqlite_file
 
-    value = database_value(db)
-    if "://" in value:
-        return  # a server database: nothing to gain from a second connection
+    try:
+        value = database_value(db)
+        if "://" in value:
+            return  # a server database: nothing to gain from a second connection
+        path = sqlite_file(value)
+        if not path.is_file():
+            return
+    except (OSError, RuntimeError):  # an unreadable path: the command will say so
+        return
     read = _Read(
-        path=sqlite_file(value),
+        path=path,
         command=command,
         options=options,
         actor=actor or os.environ.get("LAOP_USER"),
     )
-    if not read.path.is_file():
-        return
     read.thread = threading.Thread(target=_run, args=(read,), name="laop-prefetch", daemon=True)
     read.thread.start()
     _pending = read
