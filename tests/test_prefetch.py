@@ -58,8 +58,10 @@ def october(engine) -> tuple:  # type: ignore[no-untyped-def]
 
 
 def finish_early_read() -> None:
+    """Let the early read hand its rows over, as when the command asks, and end."""
     pending = prefetch._pending
     assert pending is not None and pending.thread is not None
+    pending.asked.set()
     pending.thread.join()
 
 

@@ -47,6 +47,7 @@ class _Read:
     connection: sqlite3.Connection | None = None
     results: dict[str, list[Any]] = field(default_factory=dict)  # statement: rows
     version: int | None = None
+    asked: threading.Event = field(default_factory=threading.Event)  # the command waits
     stopped: threading.Event = field(default_factory=threading.Event)
 
 
@@ -100,6 +101,7 @@ def take(connection: Any, statement: str) -> list[Any] | None:
     try:
         # The command's own snapshot starts at its first read; make sure it has.
         connection.exec_driver_sql("SELECT count(*) FROM sqlite_master").all()
+        read.asked.set()
         read.thread.join()
         if read.connection is None or statement not in read.results:
             return None
@@ -172,10 +174,20 @@ def _run(read: _Read) -> None:
         (read.version,) = connection.execute("PRAGMA data_version").fetchone()
         tz = ZoneInfo(row[0] if row else DEFAULT_TIMEZONE)
         today = datetime.now(UTC).astimezone(tz).date()
+        # A statement's first step does its work: each ends in a sort, so SQLite has
+        # computed every row before it returns one, and it does so without the
+        # interpreter lock. Turning rows into tuples needs the lock, which the loading
+        # command holds nearly all the time: that waits until the command asks.
+        cursors = []
         for statement in _STATEMENTS[read.command](read, connection, tz, today):
             if read.stopped.is_set():
                 break
-            read.results[statement] = connection.execute(statement).fetchall()
+            cursors.append((statement, connection.execute(statement)))
+        read.asked.wait()
+        for statement, cursor in cursors:
+            if read.stopped.is_set():
+                break
+            read.results[statement] = cursor.fetchall()
         connection.execute("COMMIT")
     except Exception:  # an early read is only ever a shortcut: the command reads as usual
         read.results.clear()
@@ -251,6 +263,7 @@ _STATEMENTS: dict[str, Callable[[_Read, sqlite3.Connection, ZoneInfo, date], lis
 def _abandon(read: _Read) -> None:
     """Stop the early read if it still runs, and close its connection."""
     read.stopped.set()
+    read.asked.set()
     if read.thread is None:
         return
     if read.connection is not None and read.thread.is_alive():

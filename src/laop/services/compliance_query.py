@@ -178,7 +178,10 @@ def tally_statement(found: list[Window], *, owner_id: int | None, dialect: str) 
         f" AND customer.id NOT IN ({regraded}){owned.replace(' owner_id', ' customer.owner_id')}"
         " GROUP BY customer.owner_id, customer.grade"
     )
-    return f"WITH counts AS ({counts}) {walked} UNION ALL {counted}"
+    # Sorted by buyer (the tallies first or last): SQLite then computes every row
+    # before it returns the first, in one step, which an early read runs while laop
+    # loads.
+    return f"WITH counts AS ({counts}) {walked} UNION ALL {counted} ORDER BY 3"
 
 
 def history_statement(found: list[Window], *, owner_id: int | None) -> str:

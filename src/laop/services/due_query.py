@@ -70,4 +70,10 @@ def due_statement(
             f" AND inquiry.status IN ({statuses}) AND inquiry.product IS NOT NULL"
             " ORDER BY inquiry.received_at DESC, inquiry.id DESC LIMIT 1)"
         )
-    return f"SELECT {', '.join(columns)} FROM customer WHERE {' AND '.join(conditions)}"
+    # Rows come in no order the list needs (it sorts them by urgency), but sorted all
+    # the same, on a key no index gives: SQLite then computes every row before it
+    # returns the first, in one step, which an early read runs while laop loads.
+    return (
+        f"SELECT {', '.join(columns)} FROM customer WHERE {' AND '.join(conditions)}"
+        " ORDER BY customer.id + 0"
+    )
