@@ -1,18 +1,22 @@
-"""Start a report's heaviest read while the console script loads the rest of laop.
+"""Start a report's heaviest reads while the console script loads the rest of laop.
 
 Loading Typer, SQLAlchemy and the table classes takes about half a second, during
-which a second processor sits idle. Most of a report's own time is often one
-statement: for `laop kpi`, cadence compliance's count of the month's contacts; for
-`laop digest`, the due list. On a SQLite store the console script builds that
-statement (``services.compliance_query``, ``services.due_query``: free of the database
-stack) and runs it on a read-only connection in a thread before it loads anything
-else; SQLite runs it without holding the interpreter lock.
+which a second processor sits idle. Most of a report's own time is often a statement
+or two: for `laop kpi`, cadence compliance's tally of the month's contacts and the
+grade histories of the buyers it walks; for `laop digest`, the due list. On a SQLite
+store the console script builds those statements (``services.compliance_query``,
+``services.due_query``: free of the database stack) and starts them on a read-only
+connection in a thread before it loads anything else. Each ends in a sort, so SQLite
+computes all its rows in the first step, without holding the interpreter lock; the
+rows become Python tuples once the command asks for them (that needs the lock, which
+the loading command holds nearly all the time).
 
 The command uses the rows only when they are certainly what it would read itself:
 the same database file, the same statement text (so the same month or day, time zone,
 owner …), and no commit by anyone between the early read and the command's own
-(``PRAGMA data_version``, checked once the command's transaction has begun reading).
-Otherwise, or when anything went wrong early, the command reads as usual.
+(``PRAGMA data_version``, checked for each statement once the command's transaction
+has begun reading). Otherwise, or when anything went wrong early, the command reads
+as usual.
 """
 
 import atexit
@@ -157,7 +161,7 @@ def _parse(args: list[str]) -> tuple[str | None, str | None, str, dict[str, str]
 
 
 def _run(read: _Read) -> None:
-    """Run the command's heaviest statement (in the prefetch thread)."""
+    """Run the command's heaviest statements (in the prefetch thread)."""
     from laop.enums import DEFAULT_TIMEZONE
 
     try:
