@@ -1263,6 +1263,79 @@ def test_created_buyers_get_the_state_refresh_followup_derives(session, monkeypa
     assert session.execute(select(*columns).order_by(Customer.id)).all() == imported
 
 
+@pytest.mark.parametrize("chunk", [5, 2000])
+def test_dates_prepared_with_the_row_are_what_the_store_derives(
+    session, monkeypatch, tmp_path, chunk
+):
+    """A created buyer's dates worked out as its row is cleaned, or by the store: the
+    same bytes stored, around clock changes, merged again in its chunk or later or not."""
+    from laop.services import imports
+    from laop.services.import_store import ImportStore
+    from laop.services.imports import ImportOptions, import_file
+    from laop.services.settings import set_setting
+    from laop.services.users import add_user
+
+    monkeypatch.setattr(imports, "CHUNK", chunk)
+    set_setting(session, "timezone", "Europe/Berlin")
+    rng = random.Random(chunk)
+    moments = ["", "2025-03-30 01:59", "2025-03-30 03:00", "2024-10-27 02:30", "2025-10-26 01:30"]
+    path = tmp_path / "prepared.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Company", "Email", "Grade", "Acquired", "Last follow-up"])
+        for n in range(80):
+            day = f"2025-{1 + rng.randrange(12):02d}-{1 + rng.randrange(28):02d}"
+            writer.writerow(
+                [
+                    _name(n),
+                    f"p{n}@prepared{n}.com",
+                    rng.choice(["", "A", "B", "C", "D"]),
+                    rng.choice(["", day, f"{day} 23:{rng.randrange(60):02d}", *moments]),
+                    rng.choice(["", day, f"{day} 00:{rng.randrange(60):02d}", *moments]),
+                ]
+            )
+            if n % 4 == 0:  # the same buyer again, a row later: its dates change
+                writer.writerow([_name(n), f"p{n}@prepared{n}.com", "C", rng.choice(moments), day])
+    actor = add_user(session, name="lily")
+    # Buyers by name: PostgreSQL's ids go on after a rolled-back import.
+    buyer = "(SELECT company FROM customer WHERE customer.id = {}.customer_id)"
+    tables = {
+        "customer": (
+            "company",
+            "acquired_at",
+            "last_contact_at",
+            "last_out_at",
+            "last_out_day",
+            "last_in_channel",
+            "awaiting_since",
+            "due_on",
+            "grade",
+        ),
+        "grade_change": (buyer.format("grade_change"), "old_grade", "new_grade", "at"),
+        "message": (buyer.format("message"), "direction", "user_id", "at"),
+    }
+
+    def stored_after_import(*, prepare):
+        savepoint = session.begin_nested()
+        if not prepare:
+            monkeypatch.setattr(ImportStore, "preparer", lambda _store: None)
+        with time_machine.travel(NOW, tick=False):
+            report = import_file(session, path, actor=actor, options=ImportOptions())
+        monkeypatch.undo()
+        monkeypatch.setattr(imports, "CHUNK", chunk)
+        found = {t: _stored(session, t, columns, "2, 4, 6, 8") for t, columns in tables.items()}
+        savepoint.rollback()
+        return report, found
+
+    prepared_report, prepared = stored_after_import(prepare=True)
+    derived_report, derived = stored_after_import(prepare=False)
+    assert prepared_report.errors == [], prepared_report.errors[:3]
+    assert (prepared_report.created, prepared_report.merged) == (80, 20)
+    assert (derived_report.created, derived_report.merged) == (80, 20)
+    assert sum(1 for row in prepared["customer"] if row[15] != "null") > 40  # due days
+    assert prepared == derived
+
+
 def test_an_import_restores_the_cyclic_collector(session, tmp_path):
     import gc
 
@@ -1546,8 +1619,12 @@ def test_rows_travel_from_the_cleaning_process_unchanged():
 
     headers = ["company", "contact", "email", "acquired", "acquired", "last_contact", "grade"]
     columns = [Column(i, h, h) for i, h in enumerate(headers)]
-    here = RowCleaner(columns, users={}, tz=ZoneInfo("Asia/Shanghai"), now=NOW)
-    there = RowCleaner(columns, users={}, tz=ZoneInfo("Asia/Shanghai"), now=NOW)
+
+    def prepare(grade, acquired, last_contact):  # what travels with a row, as the store's
+        return grade, str(acquired), None if last_contact is None else last_contact.isoformat()
+
+    here = RowCleaner(columns, users={}, tz=ZoneInfo("Asia/Shanghai"), now=NOW, prepare=prepare)
+    there = RowCleaner(columns, users={}, tz=ZoneInfo("Asia/Shanghai"), now=NOW, prepare=prepare)
     rng = random.Random(7)
     sheet = [
         ["Acme Lighting GmbH", "Hans Weber", "hans@acme.de", None, None, None, "A"],

@@ -33,7 +33,7 @@ PIPE_BYTES = 1 << 20  # the default limit of unprivileged pipes on Linux; ~3 chu
 
 # A cleaned row travels as a tuple (pickled at C speed): the customer's fields, then
 # CleanRow's own, with its two instants (UTC) as microseconds since the epoch (an int
-# pickles in a fraction of a datetime's time).
+# pickles in a fraction of a datetime's time), and its prepared values (text on SQLite).
 _CUSTOMER = attrgetter(*(f.name for f in fields(CleanCustomer)))
 _ROW = attrgetter("company_key", "contact_key", "grade", "owner_id")
 _SPLIT = len(fields(CleanCustomer))
@@ -145,6 +145,7 @@ def _pack(
             *_ROW(row),
             None if acquired is None else (acquired - _EPOCH) // _MICROSECOND,
             None if last is None else (last - _EPOCH) // _MICROSECOND,
+            row.prepared,
         ),
         None,
     )
@@ -155,7 +156,7 @@ def _unpack(item: tuple[Any, ...] | str | None) -> CleanRow | InvalidInput | Non
         return None
     if isinstance(item, str):
         return InvalidInput(item)
-    company_key, contact_key, grade, owner_id, acquired, last = item[_SPLIT:]
+    company_key, contact_key, grade, owner_id, acquired, last, prepared = item[_SPLIT:]
     return CleanRow(
         CleanCustomer(*item[:_SPLIT]),
         company_key,
@@ -164,4 +165,5 @@ def _unpack(item: tuple[Any, ...] | str | None) -> CleanRow | InvalidInput | Non
         owner_id,
         None if acquired is None else _EPOCH + acquired * _MICROSECOND,
         None if last is None else _EPOCH + last * _MICROSECOND,
+        prepared,
     )

@@ -8,6 +8,7 @@ to nothing is kept in the notes as a "Header: value" line, so no cell is lost.
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -77,6 +78,9 @@ class CleanRow:
     owner_id: int | None
     acquired: datetime | None  # UTC
     last_contact: datetime | None  # UTC
+    # What the store writes for the dates of a buyer this row creates, worked out
+    # with the row (RowCleaner's ``prepare``; ImportStore.preparer says what it holds).
+    prepared: tuple[Any, ...] | None = None
 
 
 class RowCleaner:
@@ -96,7 +100,9 @@ class RowCleaner:
         users: dict[str, int],
         tz: ZoneInfo,
         now: datetime,
+        prepare: Callable[[str | None, datetime | None, datetime | None], Any] | None = None,
     ) -> None:
+        """``prepare(grade, acquired, last_contact)``: a row's ``prepared`` (None: none)."""
         # (index, field, label) of the columns worth reading, left to right.
         self.columns = [
             (c.index, c.field, c.label)
@@ -107,6 +113,7 @@ class RowCleaner:
         self.users = users  # folded name or sub-account → user id
         self.tz = tz
         self.latest = now + FUTURE_TOLERANCE
+        self.prepare = prepare
         # Per kind of value: cell text → cleaned value (or the InvalidInput it raised).
         self._cache: dict[str, dict[str, Any]] = {
             kind: {} for kind in ("country", "nature", "source", "grade", "owner")
@@ -236,14 +243,19 @@ class RowCleaner:
                 contact_key = self._person_keys[contact] = person_key(contact)
         else:
             contact_key = ""
+        grade = self._cached(cache["grade"], get("grade"), parse_grade)
+        owner_id = self._cached(cache["owner"], get("owner"), self._owner)
+        first = min(firsts) if firsts else None
+        last = max(lasts) if lasts else None
         return CleanRow(
-            data=data,
-            company_key=company_key(data.company) if data.company else "",
-            contact_key=contact_key,
-            grade=self._cached(cache["grade"], get("grade"), parse_grade),
-            owner_id=self._cached(cache["owner"], get("owner"), self._owner),
-            acquired=min(firsts) if firsts else None,
-            last_contact=max(lasts) if lasts else None,
+            data,
+            company_key(data.company) if data.company else "",
+            contact_key,
+            grade,
+            owner_id,
+            first,
+            last,
+            None if self.prepare is None else self.prepare(grade, first, last),
         )
 
     @staticmethod

@@ -180,7 +180,9 @@ def import_file(
             users.setdefault(user.subaccount.casefold(), user.id)  # type: ignore[arg-type]
         users[user.name.casefold()] = user.id  # type: ignore[assignment]
         names[user.id] = user.name  # type: ignore[index]
-    cleaner = RowCleaner(sheet.columns, users=users, tz=business_tz(session), now=now)
+    cleaner = RowCleaner(
+        sheet.columns, users=users, tz=business_tz(session), now=now, prepare=store.preparer()
+    )
     store.begin(rows=sheet.total_rows)
     report = ImportReport(
         file=path.name, sheet=sheet.name, dry_run=options.dry_run, headers=sheet.headers
@@ -330,6 +332,7 @@ class _Run:
             acquired_at=row.acquired or self.now,
             last_contact=row.last_contact,
             reason=self.reason,
+            prepared=row.prepared,
         )
 
     def _add_details(self, buyer: Buyer, row: CleanRow) -> bool:
