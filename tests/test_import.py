@@ -2,6 +2,7 @@
 
 import codecs
 import csv
+import json
 import os
 import random
 import signal
@@ -620,6 +621,62 @@ def test_the_sample_sheet(team, db_url):
     assert scalar(db_url, "SELECT count(*) FROM message") == 6
     notes = scalar(db_url, "SELECT count(DISTINCT note) FROM message WHERE kind = 'follow-up'")
     assert notes == 1
+
+
+@pytest.mark.parametrize("same", [True, False])
+def test_the_console_script_reads_the_sheet_before_the_command_loads(team, tmp_path, same):
+    """`laop import` reads its workbook from the start of the console script; the
+    command takes that read only for its own file and sheet."""
+    from laop import prefetch
+    from laop.services import sheet as sheets
+
+    book = write_xlsx(
+        tmp_path / "early.xlsx",
+        [["Company", "E-mail"], ["Early Bird Trading", "eb@early.example"]],
+        title="Buyers",
+    )
+    prefetch.start(["import", str(book), "--sheet", "Buyers" if same else "buyers", "--json"])
+    early = sheets._ahead
+    assert early is not None and early.path == book
+    out = ok(team("import", str(book), "--sheet", "Buyers", "--json")).json()
+    assert (out["created"], out["errors"]) == (1, [])
+    assert sheets._ahead is None
+    # An import releases the sheet it read; a read for another sheet stays unused.
+    early.loaded()
+    assert (early._loaded is None) == same
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["import"],
+        ["import", "--help"],
+        ["import", "a.xlsx", "b.xlsx"],
+        ["import", "a.xlsx", "--unknown"],
+        ["import", "a.xlsx", "--sheet"],
+        ["customer", "import", "a.xlsx"],
+    ],
+)
+def test_other_import_command_lines_read_nothing_early(args):
+    from laop import prefetch
+    from laop.services import sheet as sheets
+
+    prefetch.start(args)
+    assert sheets._ahead is None
+
+
+def test_an_import_from_the_console_script(tmp_path):
+    book = write_xlsx(
+        tmp_path / "shell.xlsx",
+        [["公司名称", "邮箱", "客户等级"], ["Shell Trading Ltd", "s@shell.example", "B"]],
+    )
+    env = {**os.environ, "LAOP_DB": str(tmp_path / "shell.db"), "LAOP_USER": "lily"}
+    for args in (["user", "add", "lily"], ["import", str(book), "--json"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "laop", *args], env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["created"] == 1
 
 
 def test_the_gbk_csv_gives_the_same_buyers_and_reimports_create_nothing(team, db_url):

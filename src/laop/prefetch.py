@@ -1,4 +1,4 @@
-"""Start a report's heaviest reads while the console script loads the rest of laop.
+"""Start a command's heaviest reads while the console script loads the rest of laop.
 
 Loading Typer, SQLAlchemy and the table classes takes about half a second, during
 which a second processor sits idle. Most of a report's own time is often a statement
@@ -36,7 +36,13 @@ __all__ = ["discard", "start", "take"]
 _OPTIONS = {
     "kpi": ({"--month", "--owner", "--xlsx"}, {"--json"}),
     "digest": ({"--date", "--owner", "--format", "--mail-to"}, {"--all", "--mail"}),
+    "import": (
+        {"--sheet", "--map", "--owner", "--on-duplicate", "--errors"},
+        {"--dry-run", "--strict", "--json"},
+    ),
 }
+# Per command: how many arguments it takes (none unless listed).
+_ARGUMENTS = {"import": 1}
 
 
 @dataclass
@@ -66,6 +72,12 @@ def start(args: list[str]) -> None:
     if parsed is None:
         return
     db, actor, command, options = parsed
+    if command == "import":
+        # A workbook's sheet takes its import longest to read, and needs no store.
+        from laop.services.sheet import read_ahead
+
+        read_ahead(Path(options[""]), sheet=options.get("--sheet"))
+        return
     from laop.location import database_value, sqlite_file
 
     try:
@@ -131,7 +143,10 @@ def discard() -> None:
 
 
 def _parse(args: list[str]) -> tuple[str | None, str | None, str, dict[str, str]] | None:
-    """(--db, --as, command, its options) when ``args`` run a command read early."""
+    """(--db, --as, command, its options) when ``args`` run a command read early.
+
+    A command's argument, if it takes one, is its option "".
+    """
     db = actor = None
     rest = list(args)
     while rest and rest[0].startswith("-"):
@@ -148,15 +163,21 @@ def _parse(args: list[str]) -> tuple[str | None, str | None, str, dict[str, str]
         return None
     command, rest = rest[0], rest[1:]
     valued, flags = _OPTIONS[command]
+    arguments = _ARGUMENTS.get(command, 0)
     options: dict[str, str] = {}
     while rest:
-        name, _, value = rest.pop(0).partition("=")
-        if name in flags and not value:
+        item = rest.pop(0)
+        name, _, value = item.partition("=")
+        if not item.startswith("-") and arguments and "" not in options:
+            options[""] = item
+        elif name in flags and not value:
             options[name] = ""
         elif name in valued and (value or rest):
             options[name] = value or rest.pop(0)
         else:
             return None  # --help, an argument, or an option this does not know
+    if arguments and "" not in options:
+        return None
     return db, actor, command, options
 
 

@@ -69,11 +69,12 @@ def import_sheet(
 
     Example: laop import 客户信息统计表.xlsx --owner lily --dry-run
     """
-    from laop.services.sheet import SheetRead
+    from laop.services.sheet import sheet_read
 
-    # The workbook is read by a thread of its own from now on, while the database
-    # stack loads and the stored buyers are read.
-    read = SheetRead(file, sheet=sheet)
+    # The workbook is read by a thread of its own (from the start of the console
+    # script, or from now on) while the database stack loads and the stored buyers
+    # are read.
+    read = sheet_read(file, sheet=sheet)
 
     from laop.errors import InvalidInput
     from laop.services.imports import (

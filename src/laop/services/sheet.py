@@ -40,7 +40,9 @@ __all__ = [
     "find_header",
     "header_key",
     "open_sheet",
+    "read_ahead",
     "recognise_header",
+    "sheet_read",
 ]
 
 # Where a sheet column can go; "ignore" drops a column on purpose.
@@ -272,6 +274,28 @@ class SheetRead:
     def release(self) -> None:
         """Let go of the sheet read ahead, once its rows are no longer needed."""
         self._loaded = None
+
+
+_ahead: SheetRead | None = None  # started by read_ahead, for the import to come
+
+
+def read_ahead(path: Path, *, sheet: str | None) -> None:
+    """Start reading ``path``'s sheet before the import that needs it is loaded.
+
+    The console script calls this for `laop import` before it loads Typer and the
+    database stack; sheet_read hands the read to the import.
+    """
+    global _ahead
+    _ahead = SheetRead(path, sheet=sheet)
+
+
+def sheet_read(path: Path, *, sheet: str | None) -> SheetRead:
+    """The read read_ahead started for this file and sheet, else one started now."""
+    global _ahead
+    ahead, _ahead = _ahead, None
+    if ahead is not None and (ahead.path, ahead.sheet) == (path, sheet):
+        return ahead
+    return SheetRead(path, sheet=sheet)
 
 
 def open_sheet(
