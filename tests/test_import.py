@@ -1274,6 +1274,43 @@ def test_fast_writes_store_exactly_what_sqlalchemy_stores(session):
         assert stored[2 * count : 3 * count] == stored[3 * count :], table
 
 
+def test_columns_with_one_value_are_bound_once_and_stored_alike(session, monkeypatch):
+    """write_rows binds a column that is the same in every row once, NULL as NULL:
+    stored byte for byte as a Core insert stores it, for every mix of values."""
+    from sqlalchemy import Boolean, Column, Float, Integer, MetaData, String, Table, insert
+
+    from laop.services import import_store as store
+
+    monkeypatch.setattr(store, "MAX_ROWS_PER_INSERT", 4)  # statements of 4, 4 and 2 rows
+    table = Table(
+        "bound_once",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("a", String),
+        Column("b", Integer),
+        Column("c", Boolean),
+        Column("d", Float),
+    )
+    table.create(session.connection())
+    columns = ("id", "a", "b", "c", "d")
+    rng = random.Random(5)
+    batches = (
+        [["x"], [None], [True], [0.5]],  # every column the same in every row
+        [[None, "x", "深圳 😀", ""], [None, 0, 1, -(2**31)], [None, True, False], [None, 1e300]],
+        [[""], [7], [True, 1], [None, -0.0]],  # equal values of two types
+    )
+    for first, values in zip((1, 101, 201), batches, strict=True):
+        rows = [(first + n, *(rng.choice(v) for v in values)) for n in range(10)]
+        store.write_rows(session.connection(), table, columns, rows)
+        session.execute(
+            insert(table),
+            [dict(zip(columns, (row[0] + 1000, *row[1:]), strict=True)) for row in rows],
+        )
+    stored = _stored(session, "bound_once", ["a", "b", "c", "d"], "id")
+    assert len(stored) == 60
+    assert stored[:30] == stored[30:]  # ids 1…210 written fast, 1001…1210 by Core
+
+
 def test_created_buyers_get_the_state_refresh_followup_derives(session, monkeypatch, tmp_path):
     """Buyers created by an import, merged again in later chunks or not: no difference."""
     from sqlalchemy import select

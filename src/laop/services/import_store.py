@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, insert, text, update
@@ -757,7 +759,10 @@ def write_rows(
     as many rows as SQLite's limit on parameters allows, in order, so ids are given as
     executemany gives them): the driver binds a statement's values at C speed and then
     releases the GIL for all of its work, where executemany takes it back for each row
-    (and a writer thread would wait for it each time). On the connection's transaction.
+    (and a writer thread would wait for it each time). A column with one value in every
+    row of a statement is bound once (NULL is written as such): the driver binds None
+    and booleans slowly, and most imported rows share their times, notes and flags.
+    On the connection's transaction.
     """
     quote = connection.dialect.identifier_preparer.quote
     names = ", ".join(quote(c) for c in columns)
@@ -769,18 +774,55 @@ def write_rows(
                 for row in rows:
                     copy.write_row(row)
             return
-        width = len(columns)
-        per = max(1, min(MAX_ROWS_PER_INSERT, _variable_limit(connection) // width))
-        marks = "(" + ", ".join("?" * width) + ")"
+        per = max(1, min(MAX_ROWS_PER_INSERT, _variable_limit(connection) // len(columns)))
         for start in range(0, len(rows), per):
             part = rows[start : start + per]
-            values = ", ".join([marks] * len(part))
-            cursor.execute(
-                f"INSERT INTO {target} ({names}) VALUES {values}",
-                [value for row in part for value in row],
-            )
+            shape = tuple(_kind(values) for values in zip(*part, strict=True))
+            kept = [v for v, kind in zip(part[0], shape, strict=True) if kind == _ONCE]
+            varying = [i for i, kind in enumerate(shape) if kind == _EACH]
+            if len(varying) > 1:
+                pick = itemgetter(*varying)
+                kept += [value for row in part for value in pick(row)]
+            elif varying:
+                kept += [row[varying[0]] for row in part]
+            cursor.execute(_insert(target, names, shape, len(part)), kept)
     finally:
         cursor.close()
+
+
+_EACH, _ONCE, _NULL = 0, 1, 2  # a column's values in one INSERT: bound per row, once, NULL
+
+
+def _kind(values: tuple[Any, ...]) -> int:
+    first = values[0]
+    # Equal and of one type (1 == True, but SQLite stores them alike anyway).
+    if values.count(first) != len(values) or len(set(map(type, values))) != 1:
+        return _EACH
+    return _NULL if first is None else _ONCE
+
+
+@lru_cache(maxsize=64)
+def _insert(target: str, names: str, shape: tuple[int, ...], count: int) -> str:
+    """The INSERT of ``count`` rows whose columns are bound as ``shape`` says.
+
+    Parameters are numbered: first the columns bound once, then the others row by row.
+    """
+    once: dict[int, str] = {}
+    for column, kind in enumerate(shape):
+        if kind == _ONCE:
+            once[column] = f"?{len(once) + 1}"
+    number = len(once)
+    rows = []
+    for _row in range(count):
+        marks = []
+        for column, kind in enumerate(shape):
+            if kind == _EACH:
+                number += 1
+                marks.append(f"?{number}")
+            else:
+                marks.append(once[column] if kind == _ONCE else "NULL")
+        rows.append(f"({', '.join(marks)})")
+    return f"INSERT INTO {target} ({names}) VALUES {', '.join(rows)}"
 
 
 def _variable_limit(connection: Connection) -> int:
