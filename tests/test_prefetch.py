@@ -200,12 +200,17 @@ def team(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-un
 
 
 def due_section(engine, user: str | None, **options) -> list[dict]:  # type: ignore[no-untyped-def]
+    """The digest's sections read early: its open reply clocks and its due list."""
+    from datetime import UTC, datetime
+
     from laop.services.digest import build_digest
     from laop.services.users import get_user
 
     with session_scope(engine, write=False) as session:
         owner = get_user(session, user) if user else None
-        return build_digest(session, user=owner, **options)["due"]
+        now = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)  # hours left, the same each time
+        digest = build_digest(session, user=owner, now=now, **options)
+        return [digest["awaiting_reply"], digest["due"]]
 
 
 @pytest.mark.parametrize(
@@ -217,13 +222,13 @@ def due_section(engine, user: str | None, **options) -> list[dict]:  # type: ign
         (["digest", "--owner", "sales01", "--mail-to", "boss@example.com"], "sales01"),
     ],
 )
-def test_the_digest_reads_its_due_list_early(team, answers, args, owner):
+def test_the_digest_reads_its_clocks_and_due_list_early(team, answers, args, owner):
     _path, engine = team
     expected = due_section(engine, owner)
-    assert len(expected) > 5
+    assert len(expected[0]) > 5 and len(expected[1]) > 5
     prefetch.start(args)
     assert due_section(engine, owner) == expected
-    assert answers == [False, True]
+    assert answers == [False, False, True, True]
 
 
 def test_the_digest_of_another_day_or_by_mail_is_read_as_usual(team, answers):
@@ -240,7 +245,21 @@ def test_the_digest_of_another_day_or_by_mail_is_read_as_usual(team, answers):
     assert due_section(engine, None) == due_section(engine, None)  # today: not what was read
     prefetch.start(["digest", "--mail"])
     assert due_section(engine, "sales01") == due_section(engine, "sales01")
-    assert answers == [True, False, False, False, False, False]
+    # Open reply clocks are the same on any day; the due list is read again.
+    assert answers == [
+        True,
+        True,
+        False,
+        False,
+        True,
+        False,
+        False,
+        False,
+        False,
+        False,
+        False,
+        False,
+    ]
 
 
 def test_a_path_that_cannot_be_resolved_starts_nothing(tmp_path):

@@ -3,13 +3,14 @@
 Loading Typer, SQLAlchemy and the table classes takes about half a second, during
 which a second processor sits idle. Most of a report's own time is often a statement
 or two: for `laop kpi`, cadence compliance's tally of the month's contacts and the
-grade histories of the buyers it walks; for `laop digest`, the due list. On a SQLite
-store the console script builds those statements (``services.compliance_query``,
-``services.due_query``: free of the database stack) and starts them on a read-only
-connection in a thread before it loads anything else. Each ends in a sort, so SQLite
-computes all its rows in the first step, without holding the interpreter lock; the
-rows become Python tuples once the command asks for them (that needs the lock, which
-the loading command holds nearly all the time).
+grade histories of the buyers it walks; for `laop digest`, the open reply clocks and
+the due list. On a SQLite store the console script builds those statements
+(``services.compliance_query``, ``services.due_query``: free of the database stack) and
+starts them on a read-only connection in a thread before it loads anything else. The
+heavy ones end in a sort, so SQLite computes all their rows in the first step, without
+holding the interpreter lock; the rows become Python tuples once the command asks for
+them (that needs the lock, which the loading command holds nearly all the time). For
+`laop import`, it starts reading the workbook's sheet (``services.sheet.read_ahead``).
 
 The command uses the rows only when they are certainly what it would read itself:
 the same database file, the same statement text (so the same month or day, time zone,
@@ -243,8 +244,9 @@ def _kpi(read: _Read, _connection: sqlite3.Connection, tz: ZoneInfo, today: date
 
 
 def _digest(read: _Read, connection: sqlite3.Connection, tz: ZoneInfo, today: date) -> list[str]:
-    """`laop digest` (one digest, not --mail): the due list of the buyers it shows."""
-    from laop.services.due_query import due_statement
+    """`laop digest` (one digest, not --mail): the open reply clocks and the due list of
+    the buyers it shows."""
+    from laop.services.due_query import due_statement, open_clocks_statement
 
     options = read.options
     if "--mail" in options:
@@ -275,7 +277,7 @@ def _digest(read: _Read, connection: sqlite3.Connection, tz: ZoneInfo, today: da
         follow_up_only=True,
         with_product=True,
     )
-    return [statement]
+    return [open_clocks_statement(owner_id=owner_id, breached_by=None), statement]
 
 
 # Per command: the statements to read early, in the order the command reads them.

@@ -1,7 +1,9 @@
-"""The due list's one statement (`laop due`, the digest), free of the database stack.
+"""The due list's statement (`laop due`, the digest) and the open reply clocks' (the
+digest, `laop inquiry overdue`), free of the database stack.
 
-The console script builds and starts it on a SQLite store while the rest of laop
-loads (``laop.prefetch``); ``services.due`` runs the very same text otherwise. Every
+The console script builds and starts them on a SQLite store while the rest of laop
+loads (``laop.prefetch``); ``services.due`` and ``services.reply_report`` run the very
+same text otherwise. Every
 value in it is computed by laop (days, instants, an owner id, a checked grade), never
 typed by a user, so the text carries them as literals and reads the same on SQLite
 and PostgreSQL.
@@ -12,7 +14,7 @@ from datetime import date, datetime
 from laop.enums import OPEN_INQUIRY_STATUSES
 from laop.services.literals import instant_literal
 
-__all__ = ["COLUMNS", "due_statement"]
+__all__ = ["COLUMNS", "due_statement", "open_clocks_statement"]
 
 # Only what the list shows: thousands of rows stay cheap without whole ORM objects.
 # The eleventh column says whether the buyer awaits our reply as of the day.
@@ -76,4 +78,28 @@ def due_statement(
     return (
         f"SELECT {', '.join(columns)} FROM customer WHERE {' AND '.join(conditions)}"
         " ORDER BY customer.id + 0"
+    )
+
+
+def open_clocks_statement(*, owner_id: int | None, breached_by: datetime | None) -> str:
+    """The reply clocks still open (of ``owner_id``'s buyers), oldest first.
+
+    Columns: the buyer's id, the channel, the opening and the deadline, the buyer's
+    company, contact and owner, and the id of the inquiry that opened the clock (or
+    NULL). ``breached_by``: only the clocks whose deadline is before this instant.
+    Sorted on a key no index gives (the caller orders them by deadline), so that
+    SQLite computes every row in its first step, as the due statement.
+    """
+    conditions = ["reply_clock.closed_at IS NULL"]
+    if owner_id is not None:
+        conditions.append(f"customer.owner_id = {int(owner_id)}")
+    if breached_by is not None:
+        conditions.append(f"reply_clock.deadline < {instant_literal(breached_by)}")
+    return (
+        "SELECT reply_clock.customer_id, reply_clock.channel, reply_clock.opened_at,"
+        " reply_clock.deadline, customer.company, customer.contact, customer.owner_id,"
+        " inquiry.id FROM reply_clock"
+        " JOIN customer ON customer.id = reply_clock.customer_id"
+        " LEFT OUTER JOIN inquiry ON inquiry.message_id = reply_clock.first_message_id"
+        f" WHERE {' AND '.join(conditions)} ORDER BY reply_clock.id + 0"
     )

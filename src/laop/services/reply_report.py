@@ -10,8 +10,11 @@ from typing import Any
 from sqlalchemy import and_, case, or_
 from sqlmodel import Session, func, select
 
-from laop.models import Customer, Inquiry, ReplyClock, User, utcnow
+from laop import prefetch
+from laop.models import ReplyClock, User, utcnow
+from laop.models.base import stored_instant
 from laop.services.clock import business_tz, iso_local, month_bounds
+from laop.services.due_query import open_clocks_statement
 
 __all__ = ["BUCKETS", "open_clocks", "reply_stats"]
 
@@ -113,30 +116,20 @@ def open_clocks(
     """
     tz = business_tz(session)
     now = now or utcnow()
-    statement = (
-        select(
-            ReplyClock.customer_id,
-            ReplyClock.channel,
-            ReplyClock.opened_at,
-            ReplyClock.deadline,
-            Customer.company,
-            Customer.contact,
-            Customer.owner_id,
-            Inquiry.id,
-        )
-        .join(Customer, Customer.id == ReplyClock.customer_id)
-        .outerjoin(Inquiry, Inquiry.message_id == ReplyClock.first_message_id)
-        .where(ReplyClock.closed_at.is_(None))  # type: ignore[union-attr]
-        .order_by(ReplyClock.deadline, ReplyClock.id)
+    statement = open_clocks_statement(
+        owner_id=owner.id if owner is not None else None,
+        breached_by=now if breached_only else None,
     )
-    if owner is not None:
-        statement = statement.where(Customer.owner_id == owner.id)
-    if breached_only:
-        statement = statement.where(ReplyClock.deadline < now)
     names = {u.id: u.name for u in session.exec(select(User))}
-    # Core rows by position: a team's open clocks number in the thousands.
-    rows = session.connection().execute(statement).all()
-    rows.sort(key=lambda r: (r[3] < now, abs((r[3] - now).total_seconds())))
+    connection = session.connection()
+    # Raw rows by position (a team's open clocks number in the thousands); the console
+    # script may have read them while it started.
+    rows = prefetch.take(connection, statement)
+    if rows is None:
+        rows = connection.exec_driver_sql(statement).all()
+    timed = [(stored_instant(row[3]), row) for row in rows]
+    # Clocks due at the same instant stay in the order they were opened (by id).
+    timed.sort(key=lambda item: (item[0] < now, abs((item[0] - now).total_seconds())))
     return [
         {
             "customer_id": cid,
@@ -145,10 +138,10 @@ def open_clocks(
             "owner": names.get(owner_id),
             "channel": channel,
             "inquiry_id": inquiry,
-            "opened_at": iso_local(opened_at, tz),
+            "opened_at": iso_local(stored_instant(opened_at), tz),
             "sla_deadline": iso_local(deadline, tz),
             "breached": deadline < now,
             "hours_left": round((deadline - now).total_seconds() / 3600, 2),
         }
-        for cid, channel, opened_at, deadline, company, contact, owner_id, inquiry in rows
+        for deadline, (cid, channel, opened_at, _, company, contact, owner_id, inquiry) in timed
     ]
