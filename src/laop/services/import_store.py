@@ -556,6 +556,7 @@ class ImportStore:
             self._pending["customer"].extend([row(buyer, *followup) for buyer in self._new])
         for buyer in self._new:
             buyer.stored = True
+            buyer.prepared = None  # written: a hundred thousand of them add up
         self._new.clear()
         self._sent.clear()
         self._converted.clear()
