@@ -657,10 +657,11 @@ def test_the_console_script_reads_the_sheet_before_the_command_loads(team, tmp_p
         ["customer", "import", "a.xlsx"],
     ],
 )
-def test_other_import_command_lines_read_nothing_early(args):
+def test_other_import_command_lines_read_nothing_early(args, monkeypatch):
     from laop import prefetch
     from laop.services import sheet as sheets
 
+    monkeypatch.setattr(sheets, "_ahead", None)
     prefetch.start(args)
     assert sheets._ahead is None
 
