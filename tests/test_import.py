@@ -1703,6 +1703,46 @@ def test_rows_refused_after_cleaning_in_a_second_process_keep_their_cells(team, 
     ]
 
 
+@pytest.mark.parametrize("processes", [1, 2, 3])
+def test_chunks_cleaned_by_several_processes_come_back_in_order(
+    team, tmp_path, monkeypatch, processes
+):
+    """Each cleaning process takes every n-th chunk: the import decides, refuses and
+    reports every row as when the rows are cleaned in the importing process."""
+    from laop.services import clean_ahead, imports
+
+    for company, email in (("Acme Lighting", "a@acme.com"), ("Acme Trading", "b@acme.com")):
+        ok(team("customer", "add", "--company", company, "--email", email, "--new"))
+    rows: list[list] = [["Company", "E-mail", "City", "Country"]]
+    for n in range(41):
+        if n % 7 == 3:  # two stored buyers share the domain: ambiguous, after cleaning
+            rows.append([f"Someone Else {n}", f"c{n}@acme.com", "@Paris", "FR"])
+        elif n % 11 == 5:  # refused while cleaned
+            rows.append([f"Lost Buyer {n}", f"l{n}@lost.com", "Narnia City", "Narnia"])
+        elif n % 13 == 0:
+            rows.append([None, None, None, None])
+        else:  # buyers found again rows and chunks later
+            rows.append([f"Buyer {n % 17}", f"b{n % 17}@buyer{n % 17}.com", f"City {n}", "NO"])
+    path = write_xlsx(tmp_path / "many.xlsx", rows)
+    started = []
+    start = clean_ahead.CleanAhead.__init__
+    monkeypatch.setattr(
+        clean_ahead.CleanAhead, "__init__", lambda self, *a: started.append(1) or start(self, *a)
+    )
+    monkeypatch.setattr(imports, "CHUNK", 2)
+    monkeypatch.setattr(clean_ahead, "PROCESSES", processes)
+    results = []
+    for fork_from in (0, 10**9):
+        monkeypatch.setattr(imports, "FORK_FROM", fork_from)
+        target = tmp_path / f"rejected-{fork_from}.csv"
+        out = ok(team("import", str(path), "--dry-run", "--errors", str(target), "--json"))
+        results.append((out.json(), target.read_bytes()))
+    assert started == [1]
+    assert results[0] == results[1]
+    report = results[0][0]
+    assert len(report["errors"]) == 9 and report["created"] == 16 and report["merged"] == 12
+
+
 def test_rows_travel_from_the_cleaning_process_unchanged():
     # What the cleaning process sends (instants as integers) is what cleaning the row
     # in the importing process gives, to the microsecond.

@@ -1,14 +1,18 @@
-"""Clean a workbook's rows in a second process while the import places them.
+"""Clean a workbook's rows in other processes while the import places them.
 
 Cleaning a row (import_rows.RowCleaner) needs nothing from the store, and is about
-half of what an import does per row. A large workbook import therefore forks a
-process that cleans the rows (the parsed workbook comes with the fork: no cell is
-sent to it) and sends them back a chunk at a time, while this process matches and
-writes the chunks before: a small machine's two processors both work. Both processes
-walk the same rows from the same place, so chunk n of one is chunk n of the other.
+half of what an import does per row. A large workbook import therefore forks
+processes that clean the rows (the parsed workbook comes with the fork: no cell is
+sent to them) and send them back a chunk at a time, while this process matches and
+writes the chunks before: a small machine's processors all work. Two cleaning
+processes take every other chunk: with one, its share of the work decided how long
+an import took whenever another program held a processor (100,000 rows on two busy
+processors: medians 9.0 s with one, 8.4 s with two, over 12 alternating runs); with
+two, the system shares the work out. Every process walks the same rows from the
+same place, so chunk n of one is chunk n of the others.
 
-The child only cleans and writes to its pipe, and leaves with os._exit: it never
-uses the parent's database connection, threads or buffered output. It is forked
+A child only cleans and writes to its pipe, and leaves with os._exit: it never uses
+the parent's database connection, threads or buffered output. The children are forked
 before the import's writer thread exists.
 """
 
@@ -18,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
-from itertools import islice
+from itertools import count, islice
 from operator import attrgetter
 from typing import Any
 
@@ -30,6 +34,7 @@ __all__ = ["FORK_FROM", "Chunk", "CleanAhead", "clean_here", "clean_or_error"]
 
 FORK_FROM = 20_000  # rows; a smaller sheet is cleaned in the importing process
 PIPE_BYTES = 1 << 20  # the default limit of unprivileged pipes on Linux; ~3 chunks
+PROCESSES = 2  # cleaning processes, each taking every other chunk
 
 # A cleaned row travels as a tuple (pickled at C speed): the customer's fields, then
 # CleanRow's own, with its two instants (UTC) as microseconds since the epoch (an int
@@ -65,7 +70,7 @@ def clean_here(
 
 
 class CleanAhead:
-    """A forked process cleaning ``rows`` in chunks of ``size``; chunks() gives them.
+    """Forked processes cleaning ``rows`` in chunks of ``size``; chunks() gives them.
 
     A chunk lists (sheet row number, cells, cleaned row as clean_or_error gives it);
     the cells only of a refused row (the rest stay in the child, as nothing needs
@@ -75,29 +80,37 @@ class CleanAhead:
     def __init__(self, rows: Iterator[tuple[int, list[Any]]], cleaner: RowCleaner, size: int):
         from multiprocessing import Pipe
 
-        receiving, sending = Pipe(duplex=False)
-        _widen(sending.fileno())
-        pid = os.fork()
-        if pid == 0:  # the child
-            status = 1
-            try:
-                receiving.close()
-                while chunk := list(islice(rows, size)):
-                    sending.send([_pack(number, cells, cleaner) for number, cells in chunk])
-                sending.send([])
-                sending.close()
-                status = 0
-            finally:
-                os._exit(status)  # nothing of the parent's is flushed or closed
-        sending.close()
-        self.pid: int | None = pid
-        self._receiving = receiving
+        processes = PROCESSES
+        self.pids: list[int] = []
+        self._receiving = []
+        for first in range(processes):
+            receiving, sending = Pipe(duplex=False)
+            _widen(sending.fileno())
+            pid = os.fork()
+            if pid == 0:  # a child: chunks first, first + processes, …
+                status = 1
+                try:
+                    for earlier in self._receiving:
+                        earlier.close()
+                    receiving.close()
+                    _skip(rows, first * size)
+                    while chunk := list(islice(rows, size)):
+                        sending.send([_pack(number, cells, cleaner) for number, cells in chunk])
+                        _skip(rows, (processes - 1) * size)
+                    sending.send([])
+                    sending.close()
+                    status = 0
+                finally:
+                    os._exit(status)  # nothing of the parent's is flushed or closed
+            sending.close()
+            self.pids.append(pid)
+            self._receiving.append(receiving)
 
     def chunks(self) -> Iterator[Chunk]:
         """The chunks in the sheet's order, cleaned."""
-        while True:
+        for index in count():
             try:
-                packed = self._receiving.recv()
+                packed = self._receiving[index % len(self._receiving)].recv()
             except (EOFError, OSError):
                 raise LaopError(
                     "The process cleaning the rows stopped; nothing was imported."
@@ -107,13 +120,20 @@ class CleanAhead:
             yield [(number, cells, _unpack(item)) for number, item, cells in packed]
 
     def close(self) -> None:
-        """Stop the child if it still runs, and collect it."""
-        self._receiving.close()
-        if self.pid is not None:
-            pid, self.pid = self.pid, None
+        """Stop the children still running, and collect them."""
+        for receiving in self._receiving:
+            receiving.close()
+        pids, self.pids = self.pids, []
+        for pid in pids:
             with suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)  # done already, unless the import failed
+        for pid in pids:
             os.waitpid(pid, 0)
+
+
+def _skip(rows: Iterator[Any], count: int) -> None:
+    if count:
+        next(islice(rows, count, count), None)
 
 
 def _widen(pipe: int) -> None:

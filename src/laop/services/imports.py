@@ -246,9 +246,9 @@ def import_file(
 
 
 def _fill_cells(errors: list[RowError], rows: Iterator[tuple[int, list[Any]]]) -> None:
-    """Give the refused rows whose cells stayed with the cleaning process their cells.
+    """Give the refused rows whose cells stayed with the cleaning processes their cells.
 
-    ``rows``: the sheet's rows from where the cleaning process began.
+    ``rows``: the sheet's rows from where the cleaning processes began.
     """
     wanted = {error.row: error for error in errors if error.cells is None}
     for number, cells in rows:
