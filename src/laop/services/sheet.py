@@ -240,8 +240,9 @@ def find_header(
 class SheetRead:
     """A workbook's sheet read by a thread of its own, while the caller does other work.
 
-    calamine reads a whole sheet at once (the longest step of importing a workbook)
-    and releases the GIL meanwhile, so an import starts the read first and loads the
+    calamine reads a whole sheet at once (the longest step of importing a workbook;
+    a large one in parts side by side, sheet_parts) and releases the GIL meanwhile,
+    so an import starts the read first and loads the
     stored buyers, or even its own modules, while it goes on; open_sheet then takes
     the sheet, or raises what reading it raised. A text file is not read ahead.
     """
@@ -372,6 +373,12 @@ def _load_sheet(path: Path, wanted: str | None) -> tuple[str, Any]:
             if not chosen:
                 listed = ", ".join(repr(n) for n in names)
                 raise InvalidInput(f"No sheet {wanted!r} in {path.name}; sheets: {listed}.")
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            from laop.services.sheet_parts import read_in_parts
+
+            parts = read_in_parts(path, chosen)  # a large sheet, on several processors
+            if parts is not None:
+                return chosen, parts
         return chosen, book.get_sheet_by_name(chosen)
     except (CalamineError, OSError, ValueError) as exc:
         raise InvalidInput(f"Cannot read {path.name} as a workbook: {exc}.") from None
