@@ -242,9 +242,9 @@ class SheetRead:
 
     calamine reads a whole sheet at once (the longest step of importing a workbook;
     a large one in parts side by side, sheet_parts) and releases the GIL meanwhile,
-    so an import starts the read first and loads the
-    stored buyers, or even its own modules, while it goes on; open_sheet then takes
-    the sheet, or raises what reading it raised. A text file is not read ahead.
+    so an import starts the read first and loads the stored buyers, or even its own
+    modules, while it goes on; open_sheet then takes the sheet, or raises what
+    reading it raised. A text file is not read ahead.
     """
 
     def __init__(self, path: Path, *, sheet: str | None) -> None:
