@@ -29,7 +29,7 @@ __all__ = [
 
 # Alembic revisions in order; the last is the head this code expects. A test keeps
 # this in step with migrations/versions so that commands need not load Alembic.
-SCHEMA_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006")
+SCHEMA_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
 SCHEMA_HEAD = SCHEMA_REVISIONS[-1]
 
 BUSY_TIMEOUT_MS = 15_000

@@ -39,7 +39,7 @@ class Customer(CustomerBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int | None = Field(default=None, foreign_key="user.id")
     # Normalised names for duplicate lookup (services/normalize.py).
-    company_key: str = Field(default="", index=True, max_length=300)
+    company_key: str = Field(default="", max_length=300)
     contact_key: str = Field(default="", max_length=200)
     # Acquisition date (获得客户时间): first inquiry or message, or the date a sheet gives.
     acquired_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -17,7 +17,6 @@ class Message(StoreModel, table=True):
 
     __table_args__ = (
         Index("ix_message_customer_at", "customer_id", "at"),
-        Index("ix_message_user_at", "user_id", "at"),
         Index("ix_message_at", "at"),
         # Covers "our outbound contacts in a period" (cadence compliance, reports)
         # without touching the table rows.
