@@ -21,7 +21,7 @@ class CustomerContact(StoreModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    customer_id: int = Field(foreign_key="customer.id", index=True)
+    customer_id: int = Field(foreign_key="customer.id")  # led by the unique constraint
     kind: str = Field(max_length=8)  # "email" or "phone"
     value: str = Field(max_length=254)
     # Company e-mail domain; None for phones and free-mail addresses.
@@ -35,6 +35,6 @@ class CustomerProduct(StoreModel, table=True):
     __table_args__ = (UniqueConstraint("customer_id", "product"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    customer_id: int = Field(foreign_key="customer.id", index=True)
+    customer_id: int = Field(foreign_key="customer.id")  # led by the unique constraint
     product: str = Field(max_length=200, index=True)
     position: int = 0
