@@ -60,12 +60,14 @@ class SheetParts:
 
     def __init__(self, sheets: list[Any]) -> None:
         self.sheets = [s for s in sheets if s.height and s.start is not None]
-        if not self.sheets:
-            raise _Unsplittable
+        if not self.sheets or not all(hasattr(s, "total_height") for s in self.sheets):
+            raise _Unsplittable  # nothing read, or a calamine too old to say where
         after = 0
         for sheet in self.sheets:
             if sheet.start[0] < after:
                 raise _Unsplittable  # rows out of order: parts would overlap
+            if after and any(next(iter(sheet.iter_rows()))):
+                raise _Unsplittable  # a calamine that does not count rows from the top
             after = sheet.total_height + 1
         self.start = (self.sheets[0].start[0], min(s.start[1] for s in self.sheets))
         self.total_height = self.sheets[-1].total_height
