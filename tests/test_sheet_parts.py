@@ -71,8 +71,8 @@ def _inline_strings_book(path: Path, count: int) -> None:
     book.save(path)
 
 
-def _shared_strings_book(path: Path, count: int) -> None:
-    """As Excel saves: shared strings, cells from C5 on, the 1904 date system."""
+def _positioned_book(path: Path, count: int) -> None:
+    """Cells from C5 on, the 1904 date system (openpyxl's ordinary workbook)."""
     book = Workbook()
     book.epoch = CALENDAR_MAC_1904
     book.active.title = "Summary"
@@ -85,6 +85,26 @@ def _shared_strings_book(path: Path, count: int) -> None:
     book.save(path)
 
 
+def _shared_strings_book(path: Path, count: int) -> None:
+    """As Excel saves: every text in the shared strings, dates formatted as dates."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    book.add_worksheet("Summary").write(0, 0, "summary")
+    sheet = book.add_worksheet("Excel")
+    when = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    for r, cells in enumerate(_rows(count), start=1):
+        for c, value in enumerate(cells, start=1):
+            if isinstance(value, datetime):
+                sheet.write_datetime(r, c, value, when)
+            elif isinstance(value, date):
+                sheet.write_datetime(r, c, datetime.combine(value, datetime.min.time()), day)
+            elif value is not None:
+                sheet.write(r, c, value)
+    book.close()
+
+
 def _whole(path: Path, name: str) -> tuple[list[list[object]], tuple[object, ...]]:
     sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_name(name)
     shape = (sheet.start, sheet.total_height, sheet.height, sheet.width)
@@ -94,7 +114,11 @@ def _whole(path: Path, name: str) -> tuple[list[list[object]], tuple[object, ...
 @pytest.mark.parametrize(("parts", "block"), [(2, 1 << 20), (3, 1 << 20), (5, 97), (3, 5)])
 @pytest.mark.parametrize(
     ("make", "name"),
-    [(_inline_strings_book, "客户 Customers"), (_shared_strings_book, "Leads")],
+    [
+        (_inline_strings_book, "客户 Customers"),
+        (_positioned_book, "Leads"),
+        (_shared_strings_book, "Excel"),
+    ],
 )
 def test_the_parts_give_the_rows_of_the_whole_sheet(
     tmp_path: Path, small_sheets_split: Path, monkeypatch, make, name: str, parts: int, block: int
