@@ -358,21 +358,24 @@ class ImportStore:
 
         _state, _entry, tz, intervals = self._followup()
         convert, day, now = self._convert, self._day, self.now
+        steps = {grade: timedelta(days=days) for grade, days in intervals.items()}
 
         def prepare(
             grade: str | None, acquired: datetime | None, last_contact: datetime | None
         ) -> tuple[Any, ...] | None:
-            if grade and grade not in intervals:
+            if grade and grade not in steps:
                 return None  # followup_state's way of failing, in the importing process
             acquired = acquired or now
             if last_contact is None:
-                first, last, last_day = acquired, None, None
+                text = convert(acquired)
                 due = business_day(acquired, tz) if grade else None
-            else:
-                first = min(acquired, last_contact)
-                last, last_day = convert(last_contact), business_day(last_contact, tz)
-                due = last_day + timedelta(days=intervals[grade]) if grade else None
-            return convert(first), convert(acquired), last, day(last_day), day(due)
+                return text, text, None, None, day(due)
+            last_day = business_day(last_contact, tz)
+            due = day(last_day + steps[grade]) if grade else None
+            text = convert(acquired)
+            # Converted once when the acquisition is the earlier (a sheet's usual order).
+            first = text if acquired <= last_contact else convert(last_contact)
+            return first, text, convert(last_contact), day(last_day), due
 
         return prepare
 
