@@ -110,7 +110,7 @@ def read_in_parts(path: Path, name: str, *, parts: int | None = None) -> SheetPa
                 return None  # small enough, or its parts' files would fill the disk
             folder = tempfile.mkdtemp(prefix="laop-sheet-")
             try:
-                return SheetParts(_read(book, member, needed, name, count, Path(folder)))
+                return SheetParts(_read(book, member, size, needed, name, count, Path(folder)))
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
     except (_Unsplittable, CalamineError, ElementTree.ParseError, zipfile.BadZipFile):
@@ -149,13 +149,18 @@ def _members(book: zipfile.ZipFile, name: str) -> tuple[str, list[str]]:
 
 
 def _read(
-    book: zipfile.ZipFile, member: str, needed: list[str], name: str, count: int, folder: Path
+    book: zipfile.ZipFile,
+    member: str,
+    size: int,
+    needed: list[str],
+    name: str,
+    count: int,
+    folder: Path,
 ) -> list[Any]:
     """Cut the sheet into ``count`` parts and parse each as soon as it is written."""
     from python_calamine import CalamineWorkbook
 
     others = {n: book.read(n) for n in needed}
-    size = book.getinfo(member).file_size
     sheets: list[Any] = []
     errors: list[BaseException] = []
     threads: list[threading.Thread] = []
