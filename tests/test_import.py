@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from laop.errors import AmbiguousError, InvalidInput
-from laop.services.import_rows import fast_email
-from laop.services.normalize import normalize_email
+from laop.services.import_rows import fast_email, fast_emails
+from laop.services.normalize import normalize_email, split_multi
 from laop.services.sheet import FIELDS, HEADER_SYNONYMS, header_key, recognise_header
 from laop.services.sheet_values import parse_grade, parse_nature, parse_sheet_date, parse_source
 from tests.conftest import scalar
@@ -307,6 +307,32 @@ def test_fast_email_agrees_with_normalize_email(address):
             fast_email(address)
         return
     assert fast_email(address) == expected
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(
+        st.one_of(st.emails(), ADDRESSES, st.sampled_from(["a@b.com c@d.com", "x@y.com;"])),
+        min_size=1,
+    )
+)
+def test_fast_emails_is_fast_email_of_each_or_none(addresses):
+    texts = [address.strip() for address in addresses if address.strip()]
+    found = fast_emails(texts)
+    if found is None:
+        return  # taken one by one: fast_email, tested above
+    assert found == [fast_email(text) for text in texts]
+    assert all(split_multi(text) == [text] for text in texts)
+
+
+def test_fast_emails_leaves_what_is_not_plain_to_fast_email():
+    assert fast_emails(["li@acme.de", "Foo.Bar@Example.ORG"]) == [
+        "li@acme.de",
+        "foo.bar@example.org",
+    ]
+    for odd in ("a@b.com, c@d.com", "a@b.test", "no address", "x" * 65 + "@acme.de", "a b@c.com"):
+        assert fast_emails(["li@acme.de", odd]) is None
+    assert fast_emails([]) is None
 
 
 # ------------------------------------------------------------------ headers
@@ -1748,7 +1774,7 @@ def test_rows_travel_from_the_cleaning_process_unchanged():
     # in the importing process gives, to the microsecond.
     from zoneinfo import ZoneInfo
 
-    from laop.services.clean_ahead import _pack, _unpack
+    from laop.services.clean_ahead import _pack, _unpack, clean_or_error
     from laop.services.import_rows import RowCleaner
     from laop.services.sheet import Column
 
@@ -1784,7 +1810,7 @@ def test_rows_travel_from_the_cleaning_process_unchanged():
             expected = here.clean(cells)
         except InvalidInput as exc:
             expected = exc
-        _number, item, sent_cells = _pack(number, cells, there)
+        _number, item, sent_cells = _pack(number, cells, clean_or_error(there, cells))
         got = _unpack(item)
         if isinstance(expected, InvalidInput):
             assert (got.message, sent_cells) == (expected.message, cells)

@@ -57,7 +57,7 @@ from laop.services.intake import (
     company_evidence,
     pick_match,
 )
-from laop.services.normalize import email_domain, is_free_mail, name_numbers
+from laop.services.normalize import company_domain, name_numbers
 
 __all__ = ["BuyerIndex", "BuyerRef", "ambiguous_reason"]
 
@@ -196,8 +196,7 @@ class BuyerIndex:
         if found is _UNKNOWN:
             if len(self._domain_of) >= DOMAIN_CACHE:
                 self._domain_of.clear()
-            domain = email_domain(email)
-            found = self._domain_of[email] = None if not domain or is_free_mail(domain) else domain
+            found = self._domain_of[email] = company_domain(email)
         return found  # type: ignore[return-value]
 
     def has_contact(self, customer_id: int, kind: str, value: str) -> bool:
@@ -378,11 +377,29 @@ class BuyerIndex:
         ranked.sort(key=lambda c: (-c.score, c.customer.id))
         return ranked[:CANDIDATE_LIMIT]
 
-    def match(self, data: CleanCustomer, *, company_key: str, contact_key: str) -> int | None:
+    def match(
+        self,
+        data: CleanCustomer,
+        *,
+        company_key: str,
+        contact_key: str,
+        domains: tuple[str | None, ...] | None = None,
+        numbers: str | None = None,
+    ) -> int | None:
         """The id of the one buyer ``data`` describes, None for a new buyer.
 
-        Raises AmbiguousError (with the plausible candidates) as pick_match does.
+        ``domains`` (the company domain of each e-mail) and ``numbers`` (of the company
+        key), when the caller has them, are taken instead of being worked out here:
+        an import works them out where it cleans its rows. Raises AmbiguousError (with
+        the plausible candidates) as pick_match does.
         """
+        if domains is not None:
+            known = self._domain_of
+            if len(known) + len(domains) > DOMAIN_CACHE:
+                known.clear()
+            known.update(zip(data.emails, domains, strict=True))
+        if numbers is not None:
+            self._last_numbers = (company_key, numbers)
         if not self._may_know(data, company_key):
             return None  # candidates() would be empty
         found = pick_match(self.candidates(data, company_key=company_key, contact_key=contact_key))

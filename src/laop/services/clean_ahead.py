@@ -28,6 +28,7 @@ from typing import Any
 
 from laop.errors import InvalidInput, LaopError
 from laop.services.customers import CleanCustomer
+from laop.services.import_columns import ColumnCleaner
 from laop.services.import_rows import CleanRow, RowCleaner
 
 __all__ = ["FORK_FROM", "Chunk", "CleanAhead", "clean_here", "clean_or_error"]
@@ -61,11 +62,11 @@ def clean_here(
     rows: Iterator[tuple[int, list[Any]]], cleaner: RowCleaner, size: int
 ) -> Iterator[Chunk]:
     """The chunks CleanAhead would give, cleaned in this process."""
+    columns = ColumnCleaner(cleaner)
     while chunk := list(islice(rows, size)):
-        # Each chunk is read, then cleaned (then placed by the caller): each step's
-        # code and data stay in the processor's caches for the whole chunk, a quarter
-        # less time than taking each row through the three steps in turn.
-        cleaned = [clean_or_error(cleaner, cells) for _number, cells in chunk]
+        # Each chunk is read, then cleaned (then placed by the caller), column by
+        # column where the sheet allows (see import_columns).
+        cleaned = columns.clean([cells for _number, cells in chunk])
         yield [(number, cells, row) for (number, cells), row in zip(chunk, cleaned, strict=True)]
 
 
@@ -94,8 +95,15 @@ class CleanAhead:
                         earlier.close()
                     receiving.close()
                     _skip(rows, first * size)
+                    columns = ColumnCleaner(cleaner)
                     while chunk := list(islice(rows, size)):
-                        sending.send([_pack(number, cells, cleaner) for number, cells in chunk])
+                        cleaned = columns.clean([cells for _number, cells in chunk])
+                        sending.send(
+                            [
+                                _pack(number, cells, row)
+                                for (number, cells), row in zip(chunk, cleaned, strict=True)
+                            ]
+                        )
                         _skip(rows, (processes - 1) * size)
                     sending.send([])
                     sending.close()
@@ -150,9 +158,8 @@ def _widen(pipe: int) -> None:
 
 
 def _pack(
-    number: int, cells: list[Any], cleaner: RowCleaner
+    number: int, cells: list[Any], row: CleanRow | InvalidInput | None
 ) -> tuple[int, tuple[Any, ...] | str | None, list[Any] | None]:
-    row = clean_or_error(cleaner, cells)
     if row is None:
         return number, None, None
     if isinstance(row, InvalidInput):
@@ -166,6 +173,8 @@ def _pack(
             None if acquired is None else (acquired - _EPOCH) // _MICROSECOND,
             None if last is None else (last - _EPOCH) // _MICROSECOND,
             row.prepared,
+            row.domains,
+            row.numbers,
         ),
         None,
     )
@@ -176,7 +185,9 @@ def _unpack(item: tuple[Any, ...] | str | None) -> CleanRow | InvalidInput | Non
         return None
     if isinstance(item, str):
         return InvalidInput(item)
-    company_key, contact_key, grade, owner_id, acquired, last, prepared = item[_SPLIT:]
+    company_key, contact_key, grade, owner_id, acquired, last, prepared, domains, numbers = item[
+        _SPLIT:
+    ]
     return CleanRow(
         CleanCustomer(*item[:_SPLIT]),
         company_key,
@@ -186,4 +197,6 @@ def _unpack(item: tuple[Any, ...] | str | None) -> CleanRow | InvalidInput | Non
         None if acquired is None else _EPOCH + acquired * _MICROSECOND,
         None if last is None else _EPOCH + last * _MICROSECOND,
         prepared,
+        domains,
+        numbers,
     )

@@ -11,16 +11,20 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from itertools import repeat
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from laop.errors import InvalidInput
 from laop.services.customers import CleanCustomer
 from laop.services.normalize import (
+    company_domain,
     company_key,
+    name_numbers,
     normalize_country,
     normalize_email,
     normalize_phone,
+    one_item_each,
     person_key,
     split_multi,
 )
@@ -37,7 +41,7 @@ from laop.services.sheet_values import (
     split_products,
 )
 
-__all__ = ["CleanRow", "RowCleaner", "fast_email", "utc_instant"]
+__all__ = ["CleanRow", "RowCleaner", "fast_email", "fast_emails", "utc_instant"]
 
 # Column widths of the store (models.py); longer values are refused, not cut.
 MAX_LENGTH = {"company": 300, "contact": 200, "city": 120, "strength": 200, "products": 200}
@@ -67,6 +71,24 @@ def fast_email(value: str) -> str:
     return normalize_email(value)
 
 
+def fast_emails(texts: list[str]) -> list[str] | None:
+    """fast_email of each of these stripped texts when every one is a plain address.
+
+    Checked for them all at once (lengths, the pattern), in C: None when any text
+    holds several items or is not plain, for the caller to take them one by one.
+    """
+    if not texts or not one_item_each(texts):
+        return None
+    lowered = list(map(str.lower, texts))
+    if (
+        max(map(len, lowered)) > 254
+        or max(map(str.find, lowered, repeat("@"))) > 64  # the local part's length
+        or not all(map(_SIMPLE_EMAIL.fullmatch, lowered))
+    ):
+        return None
+    return lowered
+
+
 @dataclass
 class CleanRow:
     """A row ready to match: the buyer's fields plus what only a sheet gives."""
@@ -81,6 +103,10 @@ class CleanRow:
     # What the store writes for the dates of a buyer this row creates, worked out
     # with the row (RowCleaner's ``prepare``; ImportStore.preparer says what it holds).
     prepared: tuple[Any, ...] | None = None
+    # What matching needs besides: each e-mail's company domain (normalize.
+    # company_domain) and the company key's numbers (name_numbers); None: not known.
+    domains: tuple[str | None, ...] | None = None
+    numbers: str | None = None
 
 
 class RowCleaner:
@@ -247,15 +273,18 @@ class RowCleaner:
         owner_id = self._cached(cache["owner"], get("owner"), self._owner)
         first = min(firsts) if firsts else None
         last = max(lasts) if lasts else None
+        key = company_key(data.company) if data.company else ""
         return CleanRow(
             data,
-            company_key(data.company) if data.company else "",
+            key,
             contact_key,
             grade,
             owner_id,
             first,
             last,
             None if self.prepare is None else self.prepare(grade, first, last),
+            tuple(map(company_domain, data.emails)),
+            name_numbers(key),
         )
 
     @staticmethod

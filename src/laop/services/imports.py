@@ -305,7 +305,11 @@ class _Run:
         if self.mode != "new":
             try:
                 target = self.store.index.match(
-                    row.data, company_key=row.company_key, contact_key=row.contact_key
+                    row.data,
+                    company_key=row.company_key,
+                    contact_key=row.contact_key,
+                    domains=row.domains,
+                    numbers=row.numbers,
                 )
             except AmbiguousError as exc:
                 self.error(number, ambiguous_reason(exc), cells)

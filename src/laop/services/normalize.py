@@ -70,6 +70,7 @@ from laop.errors import InvalidInput
 __all__ = [
     "FREE_MAIL_DOMAINS",
     "REGION_BY_COUNTRY",
+    "company_domain",
     "company_key",
     "country_name",
     "email_domain",
@@ -79,6 +80,7 @@ __all__ = [
     "normalize_country",
     "normalize_email",
     "normalize_phone",
+    "one_item_each",
     "person_key",
     "region_of",
     "split_multi",
@@ -212,6 +214,12 @@ def is_free_mail(domain: str) -> bool:
     return len(labels) <= 2 and all(0 < len(label) <= 3 for label in labels)
 
 
+def company_domain(email: str) -> str | None:
+    """The domain of ``email`` when it is a company's own: None for free mail or none."""
+    domain = email_domain(email)
+    return None if not domain or is_free_mail(domain) else domain
+
+
 # --------------------------------------------------------------------------- phones
 
 _PHONE_EXAMPLE = "+49 30 1234567"
@@ -257,6 +265,14 @@ _BEFORE_PLUS = re.compile(r"\s+(?=\+)")
 _AREA_CODE_DIGITS = 5
 # Any character that can split a cell (separators, slashes, whitespace).
 _MULTI_MARKS = re.compile(r"[,;\n\r\t、，；|｜/／\s]")
+
+
+def one_item_each(texts: list[str]) -> bool:
+    """Whether split_multi gives each of these (non-empty) texts back whole.
+
+    One search over them all: no text holds a separator or a space.
+    """
+    return not _MULTI_MARKS.search("\0".join(texts))
 
 
 def split_multi(value: str) -> list[str]:
