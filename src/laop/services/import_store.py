@@ -23,6 +23,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -784,11 +785,12 @@ def write_rows(
             shape = tuple(_kind(values) for values in zip(*part, strict=True))
             kept = [v for v, kind in zip(part[0], shape, strict=True) if kind == _ONCE]
             varying = [i for i, kind in enumerate(shape) if kind == _EACH]
-            if len(varying) > 1:
-                pick = itemgetter(*varying)
-                kept += [value for row in part for value in pick(row)]
+            if len(varying) == len(shape):
+                kept += chain.from_iterable(part)  # every column varies: the rows as they are
+            elif len(varying) > 1:
+                kept += chain.from_iterable(map(itemgetter(*varying), part))
             elif varying:
-                kept += [row[varying[0]] for row in part]
+                kept += map(itemgetter(varying[0]), part)
             cursor.execute(_insert(target, names, shape, len(part)), kept)
     finally:
         cursor.close()
