@@ -15,11 +15,15 @@ from laop.services import normalize
 from laop.services.normalize import (
     FREE_MAIL_DOMAINS,
     REGION_BY_COUNTRY,
+    company_domain,
+    company_domains,
     company_key,
     country_name,
     email_domain,
     is_free_mail,
+    name_numbers,
     name_similarity,
+    names_numbers,
     normalize_country,
     normalize_email,
     normalize_phone,
@@ -704,3 +708,34 @@ def test_legal_forms_are_looked_for_only_at_the_lengths_the_end_words_allow(toke
         assert found == expected
     elif all(t.isascii() for t in (tokens[0], tokens[-1])):
         assert found == tokens
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.one_of(
+            st.emails(),
+            st.sampled_from(
+                [
+                    "x@gmail.com",
+                    "y@Yahoo.com.vn",
+                    "z@acme.de.",
+                    " q@Foo.ORG ",
+                    "w@gmail.com .",
+                    "no-at",
+                    "a@",
+                    "v@gmx.ch",
+                    "u@yahoo.acme-corp.com",
+                    "t@163.com",
+                ]
+            ),
+        )
+    )
+)
+def test_company_domains_is_company_domain_of_each(emails):
+    assert company_domains(emails) == [company_domain(email) for email in emails]
+
+
+@given(st.lists(st.text(alphabet="ab 0123456789٣", max_size=20)))
+def test_names_numbers_is_name_numbers_of_each(keys):
+    assert names_numbers(keys) == [name_numbers(key) for key in keys]

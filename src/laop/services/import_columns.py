@@ -20,7 +20,7 @@ ways on generated sheets.
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
-from itertools import repeat
+from itertools import chain, islice, repeat
 from operator import add, attrgetter, sub
 from typing import Any
 
@@ -36,9 +36,9 @@ from laop.services.import_rows import (
     utc_instant,
 )
 from laop.services.normalize import (
-    company_domain,
+    company_domains,
     company_key,
-    name_numbers,
+    names_numbers,
     normalize_country,
     person_key,
     split_multi,
@@ -147,6 +147,12 @@ class ColumnCleaner:
         )
         grades = values["grade"]
         prepare = self.cleaner.prepare
+        if prepare is None:
+            prepared: Any = repeat(None, count)
+        elif hasattr(prepare, "many"):  # import_dates.Preparer: a column at a time
+            prepared = prepare.many(grades, firsts, lasts)
+        else:
+            prepared = map(prepare, grades, firsts, lasts)
         company_keys = [company_key(name) if name else "" for name in companies]
         results: list[Result] = list(
             map(
@@ -158,9 +164,9 @@ class ColumnCleaner:
                 values["owner"],
                 firsts,
                 lasts,
-                repeat(None, count) if prepare is None else map(prepare, grades, firsts, lasts),
-                [tuple(map(company_domain, addresses)) for addresses in emails],
-                map(name_numbers, company_keys),
+                prepared,
+                _domains(emails),
+                names_numbers(company_keys),
             )
         )
         for i in blank:
@@ -392,6 +398,14 @@ def _emails(found: list[Texts], count: int, redo: set[int]) -> list[list[str]]:
             redo.add(i)
             emails.append([])
     return emails
+
+
+def _domains(emails: list[list[str]]) -> list[tuple[str | None, ...]]:
+    """Each row's company domains, one per address (normalize.company_domain)."""
+    if set(map(len, emails)) == {1}:  # one address a row, as most sheets have
+        return list(zip(company_domains(list(chain.from_iterable(emails))), strict=True))
+    domains = iter(company_domains(list(chain.from_iterable(emails))))
+    return [tuple(islice(domains, len(addresses))) for addresses in emails]
 
 
 def _first_or_all(texts: tuple[str | None, ...]) -> str | list[str] | None:

@@ -21,11 +21,11 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Table, insert, text, update
 from sqlmodel import Session, func, select
@@ -41,6 +41,9 @@ from laop.models import (
 from laop.services.buyer_index import BuyerIndex
 from laop.services.customers import CleanCustomer
 from laop.services.normalize import region_of
+
+if TYPE_CHECKING:
+    from laop.services.import_dates import Preparer
 
 __all__ = ["Buyer", "ImportStore", "bind_converters", "write_rows"]
 
@@ -342,43 +345,27 @@ class ImportStore:
             contact_key=buyer.contact_key,
         )
 
-    def preparer(self) -> Callable[[str | None, datetime | None, datetime | None], Any] | None:
+    def preparer(self) -> "Preparer | None":
         """``prepare(grade, acquired, last_contact)`` of a sheet row, for create().
 
-        What create() and the buyer's row need of a buyer the row creates (with the
-        row's grade, acquisition date, or the import's start, and last follow-up):
-        its acquisition, the grade change's time, the follow-up's time, the last
-        outbound day and the due day, each as the driver is given it — the follow-up
-        state cadence.followup_state derives from that one outbound message. Worked
-        out where the row is cleaned (the cleaning process of a large import), which
-        leaves the importing process less to do per row. None when nothing is written.
+        What create() and the buyer's row need of a buyer the row creates (see
+        import_dates), worked out where the row is cleaned (the cleaning process of a
+        large import), which leaves the importing process less to do per row. None
+        when nothing is written.
         """
         if not self.write:
             return None
-        from laop.services.clock import business_day
+        from laop.services.import_dates import Preparer
 
         _state, _entry, tz, intervals = self._followup()
-        convert, day, now = self._convert, self._day, self.now
-        steps = {grade: timedelta(days=days) for grade, days in intervals.items()}
-
-        def prepare(
-            grade: str | None, acquired: datetime | None, last_contact: datetime | None
-        ) -> tuple[Any, ...] | None:
-            if grade and grade not in steps:
-                return None  # followup_state's way of failing, in the importing process
-            acquired = acquired or now
-            if last_contact is None:
-                text = convert(acquired)
-                due = business_day(acquired, tz) if grade else None
-                return text, text, None, None, day(due)
-            last_day = business_day(last_contact, tz)
-            due = day(last_day + steps[grade]) if grade else None
-            text = convert(acquired)
-            # Converted once when the acquisition is the earlier (a sheet's usual order).
-            first = text if acquired <= last_contact else convert(last_contact)
-            return first, text, convert(last_contact), day(last_day), due
-
-        return prepare
+        return Preparer(
+            tz=tz,
+            intervals=intervals,
+            convert=self._convert,
+            day=self._day,
+            now=self.now,
+            sqlite=self.dialect == "sqlite",
+        )
 
     def create(
         self,
