@@ -209,3 +209,36 @@ def test_dates_across_clock_changes_are_converted_as_one_by_one():
     rows.append(["Acme", "2025-10-26 02:30"])  # one text date: cell by cell
     expected = _row_by_row(RowCleaner(columns, users={}, tz=tz, now=NOW), rows)
     _same(expected, ColumnCleaner(RowCleaner(columns, users={}, tz=tz, now=NOW)).clean(rows))
+
+
+@pytest.mark.parametrize("sqlite", [True, False])
+def test_dates_prepared_a_column_at_a_time_are_those_of_each_row(sqlite):
+    from laop.services.import_dates import Preparer
+    from laop.services.import_store import bind_converters
+
+    convert, day = bind_converters("sqlite" if sqlite else "postgresql")
+    prepare = Preparer(
+        tz=ZoneInfo("Europe/Berlin"),
+        intervals={"A": 3, "B": 7, "C": 14, "D": 30},
+        convert=convert,
+        day=day,
+        now=NOW,
+        sqlite=sqlite,
+    )
+    rng = random.Random(11)
+    start = datetime(2025, 10, 25, 20, 0, tzinfo=UTC)  # a clock change in Berlin ahead
+    elsewhere = ZoneInfo("Asia/Shanghai")
+
+    def moment():
+        found = start + timedelta(seconds=rng.randrange(3 * 86400), microseconds=rng.randrange(2))
+        return rng.choice([found, found.astimezone(elsewhere), None])
+
+    grades = [rng.choice(["A", "B", "C", "D", "E", "", None]) for _ in range(3000)]
+    firsts = [moment() for _ in grades]
+    lasts = [moment() for _ in grades]
+    expected = list(map(prepare, grades, firsts, lasts))
+    assert prepare.many(grades, firsts, lasts) == expected
+    assert sum(1 for found in expected if found and found[4]) > 1000  # due days
+    # Naive instants (no cleaner gives them; the row-by-row way takes them as UTC).
+    firsts[5], lasts[5] = datetime(2025, 10, 26, 2, 30), datetime(2025, 10, 27, 9)
+    assert prepare.many(grades, firsts, lasts) == list(map(prepare, grades, firsts, lasts))
