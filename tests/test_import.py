@@ -1774,7 +1774,8 @@ def test_rows_travel_from_the_cleaning_process_unchanged():
     # in the importing process gives, to the microsecond.
     from zoneinfo import ZoneInfo
 
-    from laop.services.clean_ahead import _pack, _unpack, clean_or_error
+    from laop.services.clean_ahead import _pack, _pack_chunk, _unpack, clean_or_error
+    from laop.services.import_columns import ColumnCleaner
     from laop.services.import_rows import RowCleaner
     from laop.services.sheet import Column
 
@@ -1784,8 +1785,9 @@ def test_rows_travel_from_the_cleaning_process_unchanged():
     def prepare(grade, acquired, last_contact):  # what travels with a row, as the store's
         return grade, str(acquired), None if last_contact is None else last_contact.isoformat()
 
-    here = RowCleaner(columns, users={}, tz=ZoneInfo("Asia/Shanghai"), now=NOW, prepare=prepare)
-    there = RowCleaner(columns, users={}, tz=ZoneInfo("Asia/Shanghai"), now=NOW, prepare=prepare)
+    tz = ZoneInfo("Asia/Shanghai")
+    here = RowCleaner(columns, users={}, tz=tz, now=NOW, prepare=prepare)
+    there = RowCleaner(columns, users={}, tz=tz, now=NOW, prepare=prepare)
     rng = random.Random(7)
     sheet = [
         ["Acme Lighting GmbH", "Hans Weber", "hans@acme.de", None, None, None, "A"],
@@ -1805,7 +1807,14 @@ def test_rows_travel_from_the_cleaning_process_unchanged():
                 rng.choice(["B", "", None]),
             ]
         )
-    for number, cells in enumerate(sheet, start=2):
+    # A chunk packed from its cleaned columns is each row packed.
+    chunk = list(enumerate(sheet, start=2))
+    chunked = ColumnCleaner(RowCleaner(columns, users={}, tz=tz, now=NOW, prepare=prepare))
+    assert chunked.usable
+    assert _pack_chunk(chunked, chunk) == [
+        _pack(number, cells, clean_or_error(there, cells)) for number, cells in chunk
+    ]
+    for number, cells in chunk:
         try:
             expected = here.clean(cells)
         except InvalidInput as exc:

@@ -22,8 +22,8 @@ from collections.abc import Iterator
 from contextlib import suppress
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
-from itertools import count, islice
-from operator import attrgetter
+from itertools import count, islice, repeat
+from operator import attrgetter, floordiv, sub
 from typing import Any
 
 from laop.errors import InvalidInput, LaopError
@@ -43,6 +43,7 @@ PROCESSES = 2  # cleaning processes, each taking every other chunk
 _CUSTOMER = attrgetter(*(f.name for f in fields(CleanCustomer)))
 _ROW = attrgetter("company_key", "contact_key", "grade", "owner_id")
 _SPLIT = len(fields(CleanCustomer))
+_INSTANTS = (_SPLIT + 4, _SPLIT + 5)  # CleanRow's acquired and last_contact, in a tuple
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -97,13 +98,7 @@ class CleanAhead:
                     _skip(rows, first * size)
                     columns = ColumnCleaner(cleaner)
                     while chunk := list(islice(rows, size)):
-                        cleaned = columns.clean([cells for _number, cells in chunk])
-                        sending.send(
-                            [
-                                _pack(number, cells, row)
-                                for (number, cells), row in zip(chunk, cleaned, strict=True)
-                            ]
-                        )
+                        sending.send(_pack_chunk(columns, chunk))
                         _skip(rows, (processes - 1) * size)
                     sending.send([])
                     sending.close()
@@ -178,6 +173,30 @@ def _pack(
         ),
         None,
     )
+
+
+def _pack_chunk(columns: ColumnCleaner, chunk: list[tuple[int, list[Any]]]) -> list[Any]:
+    """_pack of each row of the chunk cleaned, the tuples made from the cleaned columns."""
+    found = columns.clean_columns([cells for _number, cells in chunk])
+    if found is None:
+        rows = columns.clean([cells for _number, cells in chunk])
+        return [_pack(number, cells, row) for (number, cells), row in zip(chunk, rows, strict=True)]
+    fields, done = found
+    for at in _INSTANTS:
+        fields[at] = _micros(fields[at])
+    items = zip(*fields, strict=True)
+    packed = [(number, item, None) for (number, _cells), item in zip(chunk, items, strict=True)]
+    for i, row in done.items():
+        number, cells = chunk[i]
+        packed[i] = _pack(number, cells, row)
+    return packed
+
+
+def _micros(moments: list[datetime | None]) -> list[int | None]:
+    """Instants (UTC) as microseconds since the epoch, as _pack sends them."""
+    if None in moments:
+        return [None if m is None else (m - _EPOCH) // _MICROSECOND for m in moments]
+    return list(map(floordiv, map(sub, moments, repeat(_EPOCH)), repeat(_MICROSECOND)))
 
 
 def _unpack(item: tuple[Any, ...] | str | None) -> CleanRow | InvalidInput | None:

@@ -19,6 +19,7 @@ ways on generated sheets.
 """
 
 from collections.abc import Callable, Sequence
+from dataclasses import fields as dataclass_fields
 from datetime import UTC, date, datetime
 from itertools import chain, islice, repeat
 from operator import add, attrgetter, sub
@@ -54,9 +55,10 @@ from laop.services.sheet_values import (
     parse_source,
 )
 
-__all__ = ["ColumnCleaner"]
+__all__ = ["CUSTOMER_FIELDS", "ColumnCleaner"]
 
 Result = CleanRow | InvalidInput | None
+CUSTOMER_FIELDS = len(dataclass_fields(CleanCustomer))
 Texts = list[str | None]  # a column's cells as text, None for an empty one
 
 _TEXT_FIELDS = ("company", "contact", "city", "strength")  # taken as written
@@ -91,8 +93,27 @@ class ColumnCleaner:
 
     def clean(self, rows: Sequence[list[Any]]) -> list[Result]:
         """For each row, what RowCleaner.clean gives, or the InvalidInput it raises."""
-        if not rows or not self.usable or min(map(len, rows)) < self.cleaner.width:
+        found = self.clean_columns(rows)
+        if found is None:
             return [self._one(cells) for cells in rows]
+        fields, done = found
+        customers = map(CleanCustomer, *fields[:CUSTOMER_FIELDS])
+        results: list[Result] = list(map(CleanRow, customers, *fields[CUSTOMER_FIELDS:]))
+        for i, result in done.items():
+            results[i] = result
+        return results
+
+    def clean_columns(
+        self, rows: Sequence[list[Any]]
+    ) -> tuple[list[list[Any]], dict[int, Result]] | None:
+        """The rows cleaned as columns, or None when they are not for this way.
+
+        The columns are CleanRow's fields, CleanCustomer's first (CUSTOMER_FIELDS of
+        them), a list each; the rows they do not describe come with their results
+        apart (None for a blank row, or RowCleaner.clean's result or error).
+        """
+        if not rows or not self.usable or min(map(len, rows)) < self.cleaner.width:
+            return None
         count = len(rows)
         columns = list(zip(*rows, strict=False))
         by_field = self.by_field
@@ -129,52 +150,41 @@ class ColumnCleaner:
         someone = list(map(any, zip(companies, contacts, emails, phones, strict=True)))
         if False in someone:
             redo.update(i for i, known in enumerate(someone) if not known)
-        customers = list(
-            map(
-                CleanCustomer,
-                companies,
-                contacts,
-                emails,
-                phones,
-                countries,
-                single["city"],
-                values["nature"],
-                values["source"],
-                single["strength"],
-                products,
-                notes or repeat(None, count),
-            )
-        )
         grades = values["grade"]
         prepare = self.cleaner.prepare
         if prepare is None:
-            prepared: Any = repeat(None, count)
+            prepared: list[Any] = [None] * count
         elif hasattr(prepare, "many"):  # import_dates.Preparer: a column at a time
             prepared = prepare.many(grades, firsts, lasts)
         else:
-            prepared = map(prepare, grades, firsts, lasts)
+            prepared = list(map(prepare, grades, firsts, lasts))
         company_keys = [company_key(name) if name else "" for name in companies]
-        results: list[Result] = list(
-            map(
-                CleanRow,
-                customers,
-                company_keys,
-                self._contact_keys(contacts),
-                grades,
-                values["owner"],
-                firsts,
-                lasts,
-                prepared,
-                _domains(emails),
-                names_numbers(company_keys),
-            )
-        )
-        for i in blank:
-            results[i] = None
-            redo.discard(i)
-        for i in redo:
-            results[i] = self._one(rows[i])
-        return results
+        fields = [
+            companies,
+            contacts,
+            emails,
+            phones,
+            countries,
+            single["city"],
+            values["nature"],
+            values["source"],
+            single["strength"],
+            products,
+            notes or [None] * count,
+            company_keys,
+            self._contact_keys(contacts),
+            grades,
+            values["owner"],
+            firsts,
+            lasts,
+            prepared,
+            _domains(emails),
+            names_numbers(company_keys),
+        ]
+        done: dict[int, Result] = dict.fromkeys(blank)
+        for i in redo.difference(blank):
+            done[i] = self._one(rows[i])
+        return fields, done
 
     def _one(self, cells: list[Any]) -> Result:
         try:
