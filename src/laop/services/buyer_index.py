@@ -397,7 +397,8 @@ class BuyerIndex:
             known = self._domain_of
             if len(known) + len(domains) > DOMAIN_CACHE:
                 known.clear()
-            known.update(zip(data.emails, domains, strict=True))
+            for email, domain in zip(data.emails, domains, strict=True):
+                known[email] = domain  # (update() of a zip first looks for its keys())
         if numbers is not None:
             self._last_numbers = (company_key, numbers)
         if not self._may_know(data, company_key):
