@@ -403,7 +403,9 @@ class ImportStore:
             grade,
             owner_id,
             data.notes,
-            acquired_at if last_contact is None else min(acquired_at, last_contact),
+            acquired_at
+            if last_contact is None or acquired_at <= last_contact
+            else last_contact,  # the earlier, as min() gives it (with less to do)
             last_contact,
             company_key,
             contact_key,
@@ -440,7 +442,9 @@ class ImportStore:
             if last_contact is not None:
                 self._sent[buyer_id] = [last_contact]
             return buyer
-        if products:
+        if len(products) == 1:  # as most rows have
+            self._pending["product"].append((buyer_id, products[0], 0))
+        elif products:
             self._pending["product"].extend(
                 [(buyer_id, product, at) for at, product in enumerate(products)]
             )
