@@ -201,12 +201,7 @@ class ColumnCleaner:
         for text in set(texts):
             if text is None:
                 continue
-            found = cache.get(text, _MISSING)
-            if found is _MISSING:
-                try:
-                    found = cache[text] = parse(text)
-                except InvalidInput as exc:
-                    found = cache[text] = exc
+            found = RowCleaner.parsed(cache, text, parse)
             if isinstance(found, InvalidInput):
                 refused.add(text)
                 found = None

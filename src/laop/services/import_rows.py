@@ -288,15 +288,21 @@ class RowCleaner:
         )
 
     @staticmethod
-    def _cached(cache: dict[str, Any], text: str | None, parse: Any) -> Any:
-        if text is None:
-            return None
+    def parsed(cache: dict[str, Any], text: str, parse: Any) -> Any:
+        """``parse(text)``, or the InvalidInput it raised, as ``cache`` keeps them."""
         found = cache.get(text, _MISSING)
         if found is _MISSING:
             try:
                 found = cache[text] = parse(text)
             except InvalidInput as exc:
                 found = cache[text] = exc
+        return found
+
+    @classmethod
+    def _cached(cls, cache: dict[str, Any], text: str | None, parse: Any) -> Any:
+        if text is None:
+            return None
+        found = cls.parsed(cache, text, parse)
         if isinstance(found, InvalidInput):
             # Without the traceback of its last raise, which would grow with each.
             raise found.with_traceback(None)
