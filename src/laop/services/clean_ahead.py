@@ -185,7 +185,9 @@ def _pack_chunk(columns: ColumnCleaner, chunk: list[tuple[int, list[Any]]]) -> l
     for at in _INSTANTS:
         fields[at] = _micros(fields[at])
     items = zip(*fields, strict=True)
-    packed = [(number, item, None) for (number, _cells), item in zip(chunk, items, strict=True)]
+    packed: list[Any] = [
+        (number, item, None) for (number, _cells), item in zip(chunk, items, strict=True)
+    ]
     for i, row in done.items():
         number, cells = chunk[i]
         packed[i] = _pack(number, cells, row)

@@ -159,7 +159,7 @@ class ColumnCleaner:
         else:
             prepared = list(map(prepare, grades, firsts, lasts))
         company_keys = [company_key(name) if name else "" for name in companies]
-        fields = [
+        fields: list[list[Any]] = [
             companies,
             contacts,
             emails,
