@@ -1774,9 +1774,9 @@ def test_rows_travel_from_the_cleaning_process_unchanged():
     # in the importing process gives, to the microsecond.
     from zoneinfo import ZoneInfo
 
-    from laop.services.clean_ahead import _pack, _pack_chunk, _unpack, clean_or_error
+    from laop.services.clean_ahead import _pack, _pack_chunk, _unpack
     from laop.services.import_columns import ColumnCleaner
-    from laop.services.import_rows import RowCleaner
+    from laop.services.import_rows import RowCleaner, clean_or_error
     from laop.services.sheet import Column
 
     headers = ["company", "contact", "email", "acquired", "acquired", "last_contact", "grade"]

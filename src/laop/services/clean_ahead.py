@@ -31,7 +31,7 @@ from laop.services.customers import CleanCustomer
 from laop.services.import_columns import ColumnCleaner
 from laop.services.import_rows import CleanRow, RowCleaner
 
-__all__ = ["FORK_FROM", "Chunk", "CleanAhead", "clean_here", "clean_or_error"]
+__all__ = ["FORK_FROM", "Chunk", "CleanAhead", "clean_here"]
 
 FORK_FROM = 20_000  # rows; a smaller sheet is cleaned in the importing process
 PIPE_BYTES = 1 << 20  # the default limit of unprivileged pipes on Linux; ~3 chunks
@@ -46,14 +46,6 @@ _SPLIT = len(fields(CleanCustomer))
 _INSTANTS = (_SPLIT + 4, _SPLIT + 5)  # CleanRow's acquired and last_contact, in a tuple
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
-
-
-def clean_or_error(cleaner: RowCleaner, cells: list[Any]) -> CleanRow | InvalidInput | None:
-    """The row cleaned, None for a blank one, or the InvalidInput that refuses it."""
-    try:
-        return cleaner.clean(cells)
-    except InvalidInput as exc:
-        return exc
 
 
 Chunk = list[tuple[int, list[Any] | None, CleanRow | InvalidInput | None]]
@@ -74,7 +66,7 @@ def clean_here(
 class CleanAhead:
     """Forked processes cleaning ``rows`` in chunks of ``size``; chunks() gives them.
 
-    A chunk lists (sheet row number, cells, cleaned row as clean_or_error gives it);
+    A chunk lists (sheet row number, cells, cleaned row as import_rows.clean_or_error gives it);
     the cells only of a refused row (the rest stay in the child, as nothing needs
     them unless the import refuses the row later: see imports._fill_cells).
     """

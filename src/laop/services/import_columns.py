@@ -32,6 +32,7 @@ from laop.services.import_rows import (
     MAX_LENGTH,
     CleanRow,
     RowCleaner,
+    clean_or_error,
     fast_email,
     fast_emails,
     utc_instant,
@@ -187,10 +188,7 @@ class ColumnCleaner:
         return fields, done
 
     def _one(self, cells: list[Any]) -> Result:
-        try:
-            return self.cleaner.clean(cells)
-        except InvalidInput as exc:
-            return exc
+        return clean_or_error(self.cleaner, cells)
 
     def _look_up(self, name: str, texts: Texts, redo: set[int]) -> list[Any]:
         """The column parsed as RowCleaner parses it (in its cache), once per value."""

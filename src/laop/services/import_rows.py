@@ -41,7 +41,7 @@ from laop.services.sheet_values import (
     split_products,
 )
 
-__all__ = ["CleanRow", "RowCleaner", "fast_email", "fast_emails", "utc_instant"]
+__all__ = ["CleanRow", "RowCleaner", "clean_or_error", "fast_email", "fast_emails", "utc_instant"]
 
 # Column widths of the store (models.py); longer values are refused, not cut.
 MAX_LENGTH = {"company": 300, "contact": 200, "city": 120, "strength": 200, "products": 200}
@@ -367,6 +367,14 @@ class RowCleaner:
                 raise InvalidInput(f"The date {shown!r} lies in the future.")
             dates.append(moment)
         return dates
+
+
+def clean_or_error(cleaner: RowCleaner, cells: list[Any]) -> CleanRow | InvalidInput | None:
+    """The row cleaned, None for a blank one, or the InvalidInput that refuses it."""
+    try:
+        return cleaner.clean(cells)
+    except InvalidInput as exc:
+        return exc
 
 
 def utc_instant(moment: datetime, tz: ZoneInfo) -> datetime:
