@@ -1,6 +1,8 @@
 """A large sheet read in parts gives exactly the rows of the sheet read whole."""
 
 import re
+import subprocess
+import sys
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
@@ -214,3 +216,55 @@ def test_small_sheets_and_other_files_are_read_whole(tmp_path: Path, monkeypatch
     text = tmp_path / "book.csv"
     text.write_text("Company\nAcme\n")
     assert read_in_parts(text, "book", parts=2) is None
+
+
+def test_a_cutting_process_that_cannot_start_gives_the_whole_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_sheets_split: Path
+) -> None:
+    path = tmp_path / "book.xlsx"
+    _inline_strings_book(path, 300)
+    rows, _shape = _whole(path, "客户 Customers")
+    monkeypatch.setattr(sheet_parts.sys, "executable", str(tmp_path / "no-such-python"))
+
+    assert read_in_parts(path, "客户 Customers", parts=2) is None
+    sheet = open_sheet(path, sheet="客户 Customers", overrides={})
+    assert [cells for _n, cells in sheet.rows][-1] == rows[-1]
+    assert list(small_sheets_split.iterdir()) == []
+
+
+def test_the_cutting_process_says_when_each_part_is_complete(tmp_path: Path) -> None:
+    path = tmp_path / "book.xlsx"
+    _inline_strings_book(path, 600)
+    member = _sheet_member(path, 2)
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    command = [sys.executable, "-S", "-c", sheet_parts._CUT_SCRIPT, sheet_parts._root()]
+    args = [str(path), member, "3", str(folder), "4096", "xl/workbook.xml"]
+
+    done = subprocess.run([*command, *args], capture_output=True, text=True, check=True)
+
+    assert done.stdout.split("\n") == ["0 0", "1 0", "2 1", ""]
+    pieces = []
+    for index in range(3):
+        with zipfile.ZipFile(folder / f"part{index}.xlsx") as part:
+            assert part.namelist() == ["xl/workbook.xml", member]
+            pieces.append(part.read(member))
+    with zipfile.ZipFile(path) as book:
+        whole = book.read(member)
+    rows = [re.findall(rb'<row r="(\d+)"', piece) for piece in pieces]
+    assert all(rows) and [n for r in rows for n in r] == re.findall(rb'<row r="(\d+)"', whole)
+    assert all(piece.endswith(b"</sheetData></worksheet>") for piece in pieces[:-1])
+    assert whole.endswith(pieces[-1][pieces[-1].index(b"<row ") :])  # the rest, as it was
+
+
+def test_the_cutting_process_exits_2_for_a_sheet_it_does_not_cut(tmp_path: Path) -> None:
+    path = tmp_path / "book.xlsx"
+    _inline_strings_book(path, 300)
+    member = _sheet_member(path, 2)
+    _rewrite_sheet(path, member, lambda xml: re.sub(rb'<row r="\d+"', b"<row", xml))
+    command = [sys.executable, "-S", "-c", sheet_parts._CUT_SCRIPT, sheet_parts._root()]
+    args = [str(path), member, "2", str(tmp_path), "4096"]
+
+    done = subprocess.run([*command, *args], capture_output=True, text=True)
+
+    assert done.returncode == 2 and done.stdout == ""

@@ -20,6 +20,8 @@ import os
 import posixpath
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import zipfile
@@ -29,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-__all__ = ["MAX_PARTS", "SPLIT_FROM", "SheetParts", "read_in_parts"]
+__all__ = ["MAX_PARTS", "SPLIT_FROM", "SheetParts", "cut_main", "read_in_parts"]
 
 SPLIT_FROM = 16 * 1024 * 1024  # bytes of sheet XML (~15,000 rows); a smaller one is read whole
 MAX_PARTS = 4
@@ -106,13 +108,13 @@ def read_in_parts(path: Path, name: str, *, parts: int | None = None) -> SheetPa
         with zipfile.ZipFile(path) as book:
             member, needed = _members(book, name)
             size = book.getinfo(member).file_size
-            if size < SPLIT_FROM or shutil.disk_usage(tempfile.gettempdir()).free < 2 * size:
-                return None  # small enough, or its parts' files would fill the disk
-            folder = tempfile.mkdtemp(prefix="laop-sheet-")
-            try:
-                return SheetParts(_read(book, member, size, needed, name, count, Path(folder)))
-            finally:
-                shutil.rmtree(folder, ignore_errors=True)
+        if size < SPLIT_FROM or shutil.disk_usage(tempfile.gettempdir()).free < 2 * size:
+            return None  # small enough, or its parts' files would fill the disk
+        folder = tempfile.mkdtemp(prefix="laop-sheet-")
+        try:
+            return SheetParts(_read(path, member, needed, name, count, Path(folder)))
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
     except (_Unsplittable, CalamineError, ElementTree.ParseError, zipfile.BadZipFile):
         return None
     except (OSError, KeyError, ValueError):  # unreadable, a member missing, a bad number
@@ -149,18 +151,17 @@ def _members(book: zipfile.ZipFile, name: str) -> tuple[str, list[str]]:
 
 
 def _read(
-    book: zipfile.ZipFile,
-    member: str,
-    size: int,
-    needed: list[str],
-    name: str,
-    count: int,
-    folder: Path,
+    path: Path, member: str, needed: list[str], name: str, count: int, folder: Path
 ) -> list[Any]:
-    """Cut the sheet into ``count`` parts and parse each as soon as it is written."""
+    """Cut the sheet into ``count`` parts and parse each as soon as it is written.
+
+    The cutting runs in a process of its own: in a thread, its many short steps would
+    wait for the interpreter lock while the console script loads its modules (which
+    hold it nearly all the time), and the first part would come only once they are
+    loaded. The process says on its output when each part's file is complete.
+    """
     from python_calamine import CalamineWorkbook
 
-    others = {n: book.read(n) for n in needed}
     sheets: list[Any] = []
     errors: list[BaseException] = []
     threads: list[threading.Thread] = []
@@ -171,19 +172,33 @@ def _read(
         except BaseException as exc:  # raised again in the reading thread
             errors.append(exc)
 
+    command = [
+        sys.executable,
+        "-S",  # nothing of site-packages but laop, whose folder the script puts first
+        "-c",
+        _CUT_SCRIPT,
+        _root(),
+        str(path),
+        member,
+        str(count),
+        str(folder),
+        str(BLOCK),
+        *needed,
+    ]
+    complete = False
     try:
-        with book.open(member) as source:
-            cutter = _Cutter(source, size, count)
-            for index in range(count):
+        with subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+        ) as cutter:
+            assert cutter.stdout is not None
+            for line in cutter.stdout:
+                index, last = map(int, line.split())
                 file = folder / f"part{index}.xlsx"
-                with zipfile.ZipFile(file, "w", zipfile.ZIP_STORED) as part:
-                    for other, data in others.items():
-                        part.writestr(other, data)
-                    with part.open(member, "w") as out:
-                        last = cutter.write_part(out, index)
                 sheets.append(None)
                 if last:
-                    parse(index, file)  # the last part: in this thread
+                    complete = cutter.wait() == 0
+                    if complete:
+                        parse(index, file)  # the last part: in this thread
                     break
                 thread = threading.Thread(target=parse, args=(index, file), daemon=True)
                 thread.start()
@@ -193,22 +208,66 @@ def _read(
             thread.join()
     if errors:
         raise errors[0]
+    if not complete:
+        raise _Unsplittable  # what the cutting process did not expect
     return sheets
+
+
+def _root() -> str:
+    """The folder laop is imported from (src/ in a checkout, else site-packages)."""
+    return str(Path(__file__).resolve().parents[2])
+
+
+_CUT_SCRIPT = (
+    "import sys; sys.path.insert(0, sys.argv[1]); "
+    "from laop.services.sheet_parts import cut_main; sys.exit(cut_main(sys.argv[2:]))"
+)
+
+
+def cut_main(args: list[str]) -> int:
+    """The cutting process: write the parts, and say on stdout when each is complete.
+
+    ``args``: the workbook, the sheet's member, the number of parts, the folder for
+    them, the inflating block size, then the members every part needs besides. Exits 2
+    for a sheet this module does not cut, 1 when the workbook cannot be read.
+    """
+    path, member, count, folder, block, *needed = args
+    try:
+        with zipfile.ZipFile(path) as book:
+            others = {n: book.read(n) for n in needed}
+            with book.open(member) as source:
+                cutter = _Cutter(source, book.getinfo(member).file_size, int(count), int(block))
+                for index in range(int(count)):
+                    file = Path(folder) / f"part{index}.xlsx"
+                    with zipfile.ZipFile(file, "w", zipfile.ZIP_STORED) as part:
+                        for other, data in others.items():
+                            part.writestr(other, data)
+                        with part.open(member, "w") as out:
+                            last = cutter.write_part(out, index)
+                    print(index, int(last), flush=True)
+                    if last:
+                        return 0
+    except _Unsplittable:
+        return 2
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return 1
+    return 1  # unreachable: the last part says so
 
 
 class _Cutter:
     """Streams a sheet's XML into parts cut just before a row."""
 
-    def __init__(self, source: Any, size: int, count: int) -> None:
+    def __init__(self, source: Any, size: int, count: int, block: int) -> None:
         self.source = source
         self.size = size
         self.count = count
+        self.block = block
         buffer = b""
         while (start := buffer.find(_ROWS_START)) < 0:
-            block = source.read(BLOCK)
-            if not block or len(buffer) > HEAD_LIMIT:
+            read = source.read(block)
+            if not read or len(buffer) > HEAD_LIMIT:
                 raise _Unsplittable  # no rows, or elements with a namespace prefix
-            buffer += block
+            buffer += read
         start += len(_ROWS_START)
         self.head = buffer[:start]
         if b"<worksheet" not in self.head:
@@ -245,7 +304,7 @@ class _Cutter:
                     break  # no row after the cut: this part is the last
         out.write(self.buffer)
         self.buffer = b""
-        while block := self.source.read(BLOCK):
+        while block := self.source.read(self.block):
             out.write(block)
         return True
 
@@ -262,6 +321,6 @@ class _Cutter:
         return -1
 
     def _more(self) -> bool:
-        block = self.source.read(BLOCK)
+        block = self.source.read(self.block)
         self.buffer += block
         return bool(block)
