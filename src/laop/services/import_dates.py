@@ -26,6 +26,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NAIVE_EPOCH = datetime(1970, 1, 1)
 _TZINFO = attrgetter("tzinfo")
 _ISO = methodcaller("isoformat", " ", "microseconds")  # SQLAlchemy's SQLite text
+_UNKNOWN = object()
 
 
 class Preparer:
@@ -48,6 +49,8 @@ class Preparer:
         self.steps = {grade: timedelta(days=days) for grade, days in intervals.items()}
         self.convert, self.day, self.now = convert, day, now
         self.sqlite = sqlite
+        # A day's bound value, by day: a sheet's follow-ups fall on a few hundred days.
+        self._days: dict[date | None, Any] = {}
 
     def __call__(
         self, grade: str | None, acquired: datetime | None, last_contact: datetime | None
@@ -83,7 +86,7 @@ class Preparer:
         acquired_texts = self._instants(acquired)
         last_texts = iter(self._instants(known))
         last_days = iter(map(methodcaller("date"), map(methodcaller("astimezone", self.tz), known)))
-        steps, day, tz = self.steps, self.day, self.tz
+        steps, tz, day = self.steps, self.tz, self._day
         found: list[Prepared] = []
         for grade, moment, last, text in zip(grades, acquired, lasts, acquired_texts, strict=True):
             if last is not None:
@@ -94,9 +97,15 @@ class Preparer:
                 due = business_day(moment, tz) if grade else None
                 found.append((text, text, None, None, day(due)))
             else:
-                due = day(last_day + steps[grade]) if grade else None
+                due = day(last_day + steps[grade] if grade else None)
                 first = text if moment <= last else last_text
                 found.append((first, text, last_text, day(last_day), due))
+        return found
+
+    def _day(self, value: date | None) -> Any:
+        found = self._days.get(value, _UNKNOWN)
+        if found is _UNKNOWN:
+            found = self._days[value] = self.day(value)
         return found
 
     def _instants(self, values: list[datetime]) -> list[Any]:
