@@ -36,6 +36,7 @@ limit of 20 fuzzy names and 20 contact names is applied among the candidates fou
 not among all buyers (it only matters when dozens of buyers have near-identical names).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import combinations
@@ -229,6 +230,35 @@ class BuyerIndex:
             self._plain.add(customer_id)
         self._unfiled.append((customer_id, company_key))
 
+    def file_new(
+        self,
+        customer_id: int,
+        company: str | None,
+        contact: str | None,
+        company_key: str,
+        contact_key: str,
+        emails: list[str],
+        domains: Sequence[str | None],
+        phones: list[tuple[str, bool]],
+    ) -> None:
+        """File a buyer being created: set_names, then add_contact of each e-mail
+        (``domains``: their company domains) and phone, in one call."""
+        self.set_names(
+            customer_id,
+            company=company,
+            contact=contact,
+            company_key=company_key,
+            contact_key=contact_key,
+        )
+        known_emails, known_domains = self.emails, self.domains
+        for email, domain in zip(emails, domains, strict=True):
+            _file(known_emails, email, customer_id)
+            if domain:
+                _file(known_domains, domain, customer_id)
+        known_phones = self.phones
+        for phone, _whatsapp in phones:
+            _file(known_phones, phone, customer_id)
+
     def _file_names(self) -> None:
         """File the names set since the last look-up under their keys, words and typos.
 
@@ -399,32 +429,39 @@ class BuyerIndex:
                 known.clear()
             for email, domain in zip(data.emails, domains, strict=True):
                 known[email] = domain  # (update() of a zip first looks for its keys())
-        if numbers is not None:
-            self._last_numbers = (company_key, numbers)
-        if not self._may_know(data, company_key):
+        else:
+            domains = tuple(map(self.company_domain, data.emails))
+        if not self.may_know(data.emails, data.phones, company_key, domains, numbers):
             return None  # candidates() would be empty
         found = pick_match(self.candidates(data, company_key=company_key, contact_key=contact_key))
         return None if found is None else found.id
 
-    def _may_know(self, data: CleanCustomer, company_key: str) -> bool:
-        """False when no buyer can give ``data`` any evidence (candidates() is empty).
+    def may_know(
+        self,
+        emails: list[str],
+        phones: list[tuple[str, bool]],
+        company_key: str,
+        domains: Sequence[str | None],
+        numbers: str | None,
+    ) -> bool:
+        """False when no buyer can give a row any evidence (candidates() is empty).
 
-        Most rows of a sheet describe new buyers: this asks the tables candidates()
-        would ask first, in a few lookups, and stops at the first that knows something.
-        Without a shared e-mail, phone or company domain, only a name can give
-        evidence (a similar contact only adds to other evidence), and it gives none
-        when no stored name may reach the fuzzy threshold.
+        ``domains``: the company domain of each e-mail; ``numbers``: the company key's
+        (name_numbers), None when not known. Most rows of a sheet describe new buyers:
+        this asks the tables candidates() would ask first, in a few lookups, and stops
+        at the first that knows something. Without a shared e-mail, phone or company
+        domain, only a name can give evidence (a similar contact only adds to other
+        evidence), and it gives none when no stored name may reach the fuzzy threshold.
         """
-        emails, domains = self.emails, self.domains
-        for email in data.emails:
-            if email in emails:
+        if numbers is not None:
+            self._last_numbers = (company_key, numbers)
+        known_emails, known_domains = self.emails, self.domains
+        for email, domain in zip(emails, domains, strict=True):
+            if email in known_emails or (domain is not None and domain in known_domains):
                 return True
-            domain = self.company_domain(email)
-            if domain is not None and domain in domains:
-                return True
-        phones = self.phones
-        for phone, _whatsapp in data.phones:
-            if phone in phones:
+        known_phones = self.phones
+        for phone, _whatsapp in phones:
+            if phone in known_phones:
                 return True
         return bool(company_key) and bool(self._company_ids(company_key, similar=True))
 

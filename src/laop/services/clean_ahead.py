@@ -20,16 +20,21 @@ import os
 import signal
 from collections.abc import Iterator
 from contextlib import suppress
-from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from itertools import count, islice, repeat
-from operator import attrgetter, floordiv, sub
+from operator import floordiv, sub
 from typing import Any
 
 from laop.errors import InvalidInput, LaopError
-from laop.services.customers import CleanCustomer
 from laop.services.import_columns import ColumnCleaner
-from laop.services.import_rows import CleanRow, RowCleaner
+from laop.services.import_rows import (
+    ACQUIRED,
+    LAST_CONTACT,
+    CleanRow,
+    Packed,
+    RowCleaner,
+    pack,
+)
 
 __all__ = ["FORK_FROM", "Chunk", "CleanAhead", "clean_here"]
 
@@ -37,18 +42,14 @@ FORK_FROM = 20_000  # rows; a smaller sheet is cleaned in the importing process
 PIPE_BYTES = 1 << 20  # the default limit of unprivileged pipes on Linux; ~3 chunks
 PROCESSES = 2  # cleaning processes, each taking every other chunk
 
-# A cleaned row travels as a tuple (pickled at C speed): the customer's fields, then
-# CleanRow's own, with its two instants (UTC) as microseconds since the epoch (an int
-# pickles in a fraction of a datetime's time), and its prepared values (text on SQLite).
-_CUSTOMER = attrgetter(*(f.name for f in fields(CleanCustomer)))
-_ROW = attrgetter("company_key", "contact_key", "grade", "owner_id")
-_SPLIT = len(fields(CleanCustomer))
-_INSTANTS = (_SPLIT + 4, _SPLIT + 5)  # CleanRow's acquired and last_contact, in a tuple
+_INSTANTS = (ACQUIRED, LAST_CONTACT)  # a chunk's columns sent as microseconds
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
-
-Chunk = list[tuple[int, list[Any] | None, CleanRow | InvalidInput | None]]
+# A chunk: (sheet row number, the row cleaned, its cells) for each row. The row is
+# packed (import_rows.pack), or the refusal's message, or None for a blank row; a
+# cleaning process sends the cells only with a refusal.
+Chunk = list[tuple[int, Packed | str | None, list[Any] | None]]
 
 
 def clean_here(
@@ -58,17 +59,18 @@ def clean_here(
     columns = ColumnCleaner(cleaner)
     while chunk := list(islice(rows, size)):
         # Each chunk is read, then cleaned (then placed by the caller), column by
-        # column where the sheet allows (see import_columns).
-        cleaned = columns.clean([cells for _number, cells in chunk])
-        yield [(number, cells, row) for (number, cells), row in zip(chunk, cleaned, strict=True)]
+        # column where the sheet allows (see import_columns). Every row keeps its
+        # cells: the sheet is not read again for those of a row refused later.
+        packed = _pack_chunk(columns, chunk)
+        yield [(n, row, cells) for (n, row, _), (_, cells) in zip(packed, chunk, strict=True)]
 
 
 class CleanAhead:
     """Forked processes cleaning ``rows`` in chunks of ``size``; chunks() gives them.
 
-    A chunk lists (sheet row number, cells, cleaned row as import_rows.clean_or_error gives it);
-    the cells only of a refused row (the rest stay in the child, as nothing needs
-    them unless the import refuses the row later: see imports._fill_cells).
+    The cells of a row come only with a refusal (the rest stay in the child, as
+    nothing needs them unless the import refuses the row later: see
+    imports._fill_cells).
     """
 
     def __init__(self, rows: Iterator[tuple[int, list[Any]]], cleaner: RowCleaner, size: int):
@@ -112,7 +114,7 @@ class CleanAhead:
                 ) from None
             if not packed:
                 return
-            yield [(number, cells, _unpack(item)) for number, item, cells in packed]
+            yield packed
 
     def close(self) -> None:
         """Stop the children still running, and collect them."""
@@ -146,28 +148,15 @@ def _widen(pipe: int) -> None:
 
 def _pack(
     number: int, cells: list[Any], row: CleanRow | InvalidInput | None
-) -> tuple[int, tuple[Any, ...] | str | None, list[Any] | None]:
+) -> tuple[int, Packed | str | None, list[Any] | None]:
     if row is None:
         return number, None, None
     if isinstance(row, InvalidInput):
         return number, row.message, cells
-    acquired, last = row.acquired, row.last_contact
-    return (
-        number,
-        (
-            *_CUSTOMER(row.data),
-            *_ROW(row),
-            None if acquired is None else (acquired - _EPOCH) // _MICROSECOND,
-            None if last is None else (last - _EPOCH) // _MICROSECOND,
-            row.prepared,
-            row.domains,
-            row.numbers,
-        ),
-        None,
-    )
+    return number, pack(row), None
 
 
-def _pack_chunk(columns: ColumnCleaner, chunk: list[tuple[int, list[Any]]]) -> list[Any]:
+def _pack_chunk(columns: ColumnCleaner, chunk: list[tuple[int, list[Any]]]) -> Chunk:
     """_pack of each row of the chunk cleaned, the tuples made from the cleaned columns."""
     found = columns.clean_columns([cells for _number, cells in chunk])
     if found is None:
@@ -191,25 +180,3 @@ def _micros(moments: list[datetime | None]) -> list[int | None]:
     if None in moments:
         return [None if m is None else (m - _EPOCH) // _MICROSECOND for m in moments]
     return list(map(floordiv, map(sub, moments, repeat(_EPOCH)), repeat(_MICROSECOND)))
-
-
-def _unpack(item: tuple[Any, ...] | str | None) -> CleanRow | InvalidInput | None:
-    if item is None:
-        return None
-    if isinstance(item, str):
-        return InvalidInput(item)
-    company_key, contact_key, grade, owner_id, acquired, last, prepared, domains, numbers = item[
-        _SPLIT:
-    ]
-    return CleanRow(
-        CleanCustomer(*item[:_SPLIT]),
-        company_key,
-        contact_key,
-        grade,
-        owner_id,
-        None if acquired is None else _EPOCH + acquired * _MICROSECOND,
-        None if last is None else _EPOCH + last * _MICROSECOND,
-        prepared,
-        domains,
-        numbers,
-    )

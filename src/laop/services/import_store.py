@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
@@ -39,7 +39,7 @@ from laop.models import (
     Message,
 )
 from laop.services.buyer_index import BuyerIndex
-from laop.services.customers import CleanCustomer
+from laop.services.import_rows import Packed
 from laop.services.normalize import region_of
 
 if TYPE_CHECKING:
@@ -50,6 +50,8 @@ __all__ = ["Buyer", "ImportStore", "bind_converters", "write_rows"]
 FOLLOW_UP_NOTE = "imported: last follow-up from sheet"
 SCALARS = ("company", "contact", "country", "city", "nature", "strength", "source")
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # of a packed row's instants (microseconds)
+_MICROSECOND = timedelta(microseconds=1)
 MAX_ID_BLOCK = 2048  # PostgreSQL customer ids reserved at once, at most
 IMPORT_CACHE_KIB = 16 * 1024  # SQLite page cache while an import writes
 INDEX_CACHE_KIB = 64 * 1024  # and while it builds the indexes it set aside again
@@ -367,42 +369,55 @@ class ImportStore:
             sqlite=self.dialect == "sqlite",
         )
 
-    def create(
-        self,
-        data: CleanCustomer,
-        *,
-        company_key: str,
-        contact_key: str,
-        grade: str | None,
-        owner_id: int,
-        acquired_at: datetime,
-        last_contact: datetime | None,
-        reason: str,
-        prepared: tuple[Any, ...] | None = None,
-    ) -> Buyer:
-        """A buyer to create from a sheet row, with all it brings.
+    def create(self, row: Packed, *, owner_id: int, reason: str) -> Buyer:
+        """A buyer to create from a sheet row (packed, import_rows.pack), with all it brings.
 
         Records what add_buyer, add_contact (each e-mail, then each phone: a cleaned row
-        lists each once), add_product, add_grade (at ``acquired_at``) and add_follow_up
-        (at ``last_contact``) would, in that order, in one step: most rows of a large
-        import create a buyer. ``prepared``: what preparer() gave for the row's grade,
-        acquisition date (None: the import's start) and last follow-up.
+        lists each once), add_product, add_grade (at the acquisition) and add_follow_up
+        (at the last follow-up) would, in that order, in one step: most rows of a large
+        import create a buyer. The row's acquisition is the import's start when it has
+        none; its prepared values are what preparer() gave for its grade, acquisition
+        and last follow-up (None: worked out here). ``owner_id``: the row's owner or the
+        import's default one.
         """
+        (
+            company,
+            contact,
+            emails,
+            phones,
+            country,
+            city,
+            nature,
+            source,
+            strength,
+            products,
+            notes,
+            company_key,
+            contact_key,
+            grade,
+            _owner,
+            acquired,
+            last,
+            prepared,
+            domains,
+            _numbers,
+        ) = row
+        acquired_at = self.now if acquired is None else _EPOCH + acquired * _MICROSECOND
+        last_contact = None if last is None else _EPOCH + last * _MICROSECOND
         buyer_id = self.new_id()
         grade = grade or None
-        emails, phones, products = data.emails, data.phones, data.products
         buyer = Buyer(
             buyer_id,
-            data.company,
-            data.contact,
-            data.country,
-            data.city,
-            data.nature,
-            data.strength,
-            data.source,
+            company,
+            contact,
+            country,
+            city,
+            nature,
+            strength,
+            source,
             grade,
             owner_id,
-            data.notes,
+            notes,
             acquired_at
             if last_contact is None or acquired_at <= last_contact
             else last_contact,  # the earlier, as min() gives it (with less to do)
@@ -417,31 +432,25 @@ class ImportStore:
         self.buyers[buyer_id] = buyer
         self._new.append(buyer)
         index = self.index
-        index.set_names(
-            buyer_id,
-            company=data.company,
-            contact=data.contact,
-            company_key=company_key,
-            contact_key=contact_key,
+        if domains is None:  # not worked out with the row
+            domains = tuple(map(index.company_domain, emails))
+        index.file_new(
+            buyer_id, company, contact, company_key, contact_key, emails, domains, phones
         )
         write = self.write
-        position = 0
-        if emails or phones:
-            contacts = self._pending["contact"]
-            for email in emails:
-                domain = index.add_contact(buyer_id, "email", email)
-                if write:
-                    contacts.append((buyer_id, "email", email, domain, False, position))
-                position += 1
-            for phone, whatsapp in phones:
-                index.add_contact(buyer_id, "phone", phone)
-                if write:
-                    contacts.append((buyer_id, "phone", phone, None, whatsapp, position))
-                position += 1
         if not write:
             if last_contact is not None:
                 self._sent[buyer_id] = [last_contact]
             return buyer
+        if emails or phones:
+            contacts = self._pending["contact"]
+            position = 0
+            for email, domain in zip(emails, domains, strict=True):
+                contacts.append((buyer_id, "email", email, domain, False, position))
+                position += 1
+            for phone, whatsapp in phones:
+                contacts.append((buyer_id, "phone", phone, None, whatsapp, position))
+                position += 1
         if len(products) == 1:  # as most rows have
             self._pending["product"].append((buyer_id, products[0], 0))
         elif products:

@@ -32,8 +32,19 @@ from sqlmodel import Session, select
 from laop.errors import AmbiguousError, InvalidInput, NotFound
 from laop.models import User, utcnow
 from laop.services.buyer_index import ambiguous_reason
-from laop.services.clean_ahead import FORK_FROM, CleanAhead, clean_here
-from laop.services.import_rows import CleanRow, RowCleaner
+from laop.services.clean_ahead import FORK_FROM, Chunk, CleanAhead, clean_here
+from laop.services.import_rows import (
+    COMPANY_KEY,
+    DOMAINS,
+    EMAILS,
+    NUMBERS,
+    OWNER_ID,
+    PHONES,
+    CleanRow,
+    Packed,
+    RowCleaner,
+    unpack,
+)
 from laop.services.import_store import SCALARS, Buyer, ImportStore
 from laop.services.sheet import FIELDS, SheetRead, cell_text, header_key, open_sheet
 
@@ -216,11 +227,7 @@ def import_file(
         with (progress or _silent)(total * 2) as advance:
             count = 0
             for chunk in chunks:
-                for number, cells, row in chunk:
-                    if isinstance(row, InvalidInput):
-                        run.error(number, row.message, cells)
-                    elif row is not None:
-                        run.place(number, cells, row)
+                run.place_chunk(chunk)
                 count += len(chunk)
                 store.flush()
                 advance(min(count, total))
@@ -295,12 +302,39 @@ class _Run:
         self.default_owner_id = default_owner_id
         self.now = now
         self.reason = f"imported from {report.file}"
+        self.index = store.index
 
     def error(self, number: int, reason: str, cells: list[Any] | None) -> None:
         self.report.rows += 1
         self.report.errors.append(RowError(number, reason, None if cells is None else list(cells)))
 
-    def place(self, number: int, cells: list[Any] | None, row: CleanRow) -> None:
+    def place_chunk(self, chunk: Chunk) -> None:
+        """Place each row of a chunk of cleaned rows (clean_ahead.Chunk).
+
+        A row no buyer can be (most rows of a large import) is created from its packed
+        form; the others are matched, merged or skipped as a CleanRow (place).
+        """
+        index, store, report = self.index, self.store, self.report
+        matching = self.mode != "new"
+        default_owner, reason = self.default_owner_id, self.reason
+        for number, row, cells in chunk:
+            if row is None:
+                continue  # a blank row
+            if row.__class__ is str:
+                self.error(number, row, cells)  # type: ignore[arg-type]
+                continue
+            if matching and index.may_know(
+                row[EMAILS], row[PHONES], row[COMPANY_KEY], row[DOMAINS], row[NUMBERS]
+            ):
+                self.place(number, cells, row)  # type: ignore[arg-type]
+                continue
+            report.rows += 1
+            store.create(row, owner_id=row[OWNER_ID] or default_owner, reason=reason)  # type: ignore[index]
+            report.created += 1
+
+    def place(self, number: int, cells: list[Any] | None, packed: Packed) -> None:
+        """Place a row some buyer may be: create, merge, skip, or refuse it."""
+        row = unpack(packed)
         target = None
         if self.mode != "new":
             try:
@@ -316,7 +350,9 @@ class _Run:
                 return
         self.report.rows += 1
         if target is None:
-            self._create(row)
+            self.store.create(
+                packed, owner_id=row.owner_id or self.default_owner_id, reason=self.reason
+            )
             self.report.created += 1
         elif self.mode == "skip":
             self.report.skipped += 1
@@ -325,19 +361,6 @@ class _Run:
             self.report.merged += 1
             if not self._merge(number, buyer, row):
                 self.report.unchanged += 1
-
-    def _create(self, row: CleanRow) -> None:
-        self.store.create(
-            row.data,
-            company_key=row.company_key,
-            contact_key=row.contact_key,
-            grade=row.grade,
-            owner_id=row.owner_id or self.default_owner_id,
-            acquired_at=row.acquired or self.now,
-            last_contact=row.last_contact,
-            reason=self.reason,
-            prepared=row.prepared,
-        )
 
     def _add_details(self, buyer: Buyer, row: CleanRow) -> bool:
         """Add the row's new e-mails, phones and products; tell whether any was new."""
