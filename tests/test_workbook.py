@@ -181,7 +181,14 @@ def test_workbook_sheets_headers_and_values(filled, tmp_path):
     assert row["首次联系 / First contact"] == datetime(2026, 11, 2, 9, 0)
     assert row["下次跟进 / Next due"] == date(2026, 11, 5)
     assert row["订单数 / Orders"] == 1
+    # Each row's dates are its own, as dates (one styled cell per column is reused).
+    at = header.index("获得客户时间 / Acquired")
+    acquired = [r[at] for r in customers[1:]]
+    assert all(isinstance(a, datetime) for a in acquired) and len(set(acquired)) > 1
     follow = data["跟进记录 Follow-ups"]
+    times = [r[0] for r in follow[1:]]
+    assert all(isinstance(t, datetime) for t in times) and times == sorted(times)
+    assert len(set(times)) == len(times)
     assert follow[0] == [
         "时间 / When",
         "客户ID / Customer ID",
