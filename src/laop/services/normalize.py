@@ -60,9 +60,7 @@ from collections.abc import Callable, Iterable
 from functools import cache
 from operator import itemgetter, methodcaller
 
-import phonenumbers
 import pycountry
-from email_validator import EmailNotValidError, validate_email
 from rapidfuzz import fuzz, process
 
 from laop.enums import Region
@@ -127,6 +125,10 @@ def normalize_email(value: str) -> str:
         text = match.group(1).strip()
     if text.lower().startswith("mailto:"):
         text = text[len("mailto:") :]
+    # Loaded when first needed (a tenth of a second with phonenumbers): an import
+    # checks most addresses and numbers without them (import_rows.fast_email).
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         result = validate_email(text, check_deliverability=False)
     except EmailNotValidError:
@@ -259,6 +261,8 @@ def normalize_phone(value: str, *, country: str | None = None) -> str:
     assumed for numbers written without an international prefix. Raises InvalidInput
     naming the value unless phonenumbers deems the number valid.
     """
+    import phonenumbers  # loaded when first needed, as email_validator above
+
     text = unicodedata.normalize("NFKC", value).strip()
     if text.startswith("00"):
         text = "+" + text[2:]
