@@ -20,9 +20,7 @@ import os
 import signal
 from collections.abc import Iterator
 from contextlib import suppress
-from datetime import UTC, datetime, timedelta
-from itertools import count, islice, repeat
-from operator import floordiv, sub
+from itertools import count, islice
 from typing import Any
 
 from laop.errors import InvalidInput, LaopError
@@ -33,6 +31,7 @@ from laop.services.import_rows import (
     CleanRow,
     Packed,
     RowCleaner,
+    micros,
     pack,
 )
 
@@ -43,9 +42,6 @@ PIPE_BYTES = 1 << 20  # the default limit of unprivileged pipes on Linux; ~3 chu
 PROCESSES = 2  # cleaning processes, each taking every other chunk
 
 _INSTANTS = (ACQUIRED, LAST_CONTACT)  # a chunk's columns sent as microseconds
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
-
 # A chunk: (sheet row number, the row cleaned, its cells) for each row. The row is
 # packed (import_rows.pack), or the refusal's message, or None for a blank row; a
 # cleaning process sends the cells only with a refusal.
@@ -164,7 +160,7 @@ def _pack_chunk(columns: ColumnCleaner, chunk: list[tuple[int, list[Any]]]) -> C
         return [_pack(number, cells, row) for (number, cells), row in zip(chunk, rows, strict=True)]
     fields, done = found
     for at in _INSTANTS:
-        fields[at] = _micros(fields[at])
+        fields[at] = micros(fields[at])
     items = zip(*fields, strict=True)
     packed: list[Any] = [
         (number, item, None) for (number, _cells), item in zip(chunk, items, strict=True)
@@ -173,10 +169,3 @@ def _pack_chunk(columns: ColumnCleaner, chunk: list[tuple[int, list[Any]]]) -> C
         number, cells = chunk[i]
         packed[i] = _pack(number, cells, row)
     return packed
-
-
-def _micros(moments: list[datetime | None]) -> list[int | None]:
-    """Instants (UTC) as microseconds since the epoch, as _pack sends them."""
-    if None in moments:
-        return [None if m is None else (m - _EPOCH) // _MICROSECOND for m in moments]
-    return list(map(floordiv, map(sub, moments, repeat(_EPOCH)), repeat(_MICROSECOND)))

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, timedelta
 from itertools import repeat
-from operator import attrgetter
+from operator import attrgetter, floordiv, sub
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -49,6 +49,7 @@ __all__ = [
     "clean_or_error",
     "fast_email",
     "fast_emails",
+    "micros",
     "moment",
     "pack",
     "unpack",
@@ -152,9 +153,16 @@ def pack(row: CleanRow) -> Packed:
     )
 
 
-def moment(micros: int | None) -> datetime | None:
+def moment(micros: int) -> datetime:
     """A Packed instant (microseconds since the epoch) as a datetime in UTC."""
-    return None if micros is None else _EPOCH + micros * _MICROSECOND
+    return _EPOCH + micros * _MICROSECOND
+
+
+def micros(moments: list[datetime | None]) -> list[int | None]:
+    """A column of instants (UTC) as pack gives each: microseconds since the epoch."""
+    if None in moments:
+        return [None if m is None else (m - _EPOCH) // _MICROSECOND for m in moments]
+    return list(map(floordiv, map(sub, moments, repeat(_EPOCH)), repeat(_MICROSECOND)))
 
 
 def unpack(item: Packed) -> CleanRow:
@@ -168,8 +176,8 @@ def unpack(item: Packed) -> CleanRow:
         contact_key,
         grade,
         owner_id,
-        None if acquired is None else _EPOCH + acquired * _MICROSECOND,
-        None if last is None else _EPOCH + last * _MICROSECOND,
+        None if acquired is None else moment(acquired),
+        None if last is None else moment(last),
         prepared,
         domains,
         numbers,

@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from itertools import chain
 from operator import itemgetter
@@ -39,7 +39,7 @@ from laop.models import (
     Message,
 )
 from laop.services.buyer_index import BuyerIndex
-from laop.services.import_rows import Packed
+from laop.services.import_rows import Packed, moment
 from laop.services.normalize import region_of
 
 if TYPE_CHECKING:
@@ -50,8 +50,6 @@ __all__ = ["Buyer", "ImportStore", "bind_converters", "write_rows"]
 FOLLOW_UP_NOTE = "imported: last follow-up from sheet"
 SCALARS = ("company", "contact", "country", "city", "nature", "strength", "source")
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # of a packed row's instants (microseconds)
-_MICROSECOND = timedelta(microseconds=1)
 MAX_ID_BLOCK = 2048  # PostgreSQL customer ids reserved at once, at most
 IMPORT_CACHE_KIB = 16 * 1024  # SQLite page cache while an import writes
 INDEX_CACHE_KIB = 64 * 1024  # and while it builds the indexes it set aside again
@@ -402,8 +400,8 @@ class ImportStore:
             domains,
             _numbers,
         ) = row
-        acquired_at = self.now if acquired is None else _EPOCH + acquired * _MICROSECOND
-        last_contact = None if last is None else _EPOCH + last * _MICROSECOND
+        acquired_at = self.now if acquired is None else moment(acquired)
+        last_contact = None if last is None else moment(last)
         buyer_id = self.new_id()
         grade = grade or None
         buyer = Buyer(
@@ -821,7 +819,7 @@ def _insert(target: str, names: str, shape: tuple[int, ...], count: int) -> str:
     and writing the rows (a tenth of a second for some thousands of parameters).
     """
     once: dict[int, str] = {}
-    first = []
+    first: list[str] = []
     for column, kind in enumerate(shape):
         if kind == _ONCE:
             once[column] = f"?{len(first) + 1}"

@@ -320,16 +320,16 @@ class _Run:
         for number, row, cells in chunk:
             if row is None:
                 continue  # a blank row
-            if row.__class__ is str:
-                self.error(number, row, cells)  # type: ignore[arg-type]
+            if isinstance(row, str):
+                self.error(number, row, cells)
                 continue
             if matching and index.may_know(
                 row[EMAILS], row[PHONES], row[COMPANY_KEY], row[DOMAINS], row[NUMBERS]
             ):
-                self.place(number, cells, row)  # type: ignore[arg-type]
+                self.place(number, cells, row)
                 continue
             report.rows += 1
-            store.create(row, owner_id=row[OWNER_ID] or default_owner, reason=reason)  # type: ignore[index]
+            store.create(row, owner_id=row[OWNER_ID] or default_owner, reason=reason)
             report.created += 1
 
     def place(self, number: int, cells: list[Any] | None, packed: Packed) -> None:
