@@ -572,6 +572,7 @@ def test_names_filed_at_first_need_and_the_quick_no_give_the_same_decisions(seed
     for customer_id, (data, company, contact) in enumerate(_random_buyers(seed, 300), start=1):
         keys = {"company_key": company, "contact_key": contact}
         got.append(_decision(lambda data=data, keys=keys: lazy.match(data, **keys)))
+        eager._similar_to.clear()  # the reference keeps no answer: each is worked out again
         expected.append(
             _decision(lambda data=data, keys=keys: pick_match(eager.candidates(data, **keys)))
         )

@@ -279,9 +279,7 @@ class BuyerIndex:
                 if known is None:
                     self._by_word[word] = customer_id
                     if len(word) >= TYPO_MIN_LENGTH - 1 and not word.isdigit():
-                        self._similar_to.clear()
-                        for variant in _deletions(word):
-                            self._file_typo(hash(variant), word)
+                        self._file_typos(word)
                 elif isinstance(known, int):
                     if known != customer_id:
                         self._by_word[word] = {known, customer_id}
@@ -294,6 +292,22 @@ class BuyerIndex:
             numbers = name_numbers(company_key)
             self._last_numbers = (company_key, numbers)
         return numbers
+
+    def _file_typos(self, word: str) -> None:
+        """File a new word under its one-deletion variants.
+
+        The stored words filed under one of them are those one typo from it: their
+        _similar answers now lack it, and are forgotten (only stored words' answers
+        are kept, and a stored word is filed under all its variants).
+        """
+        cached, typos = self._similar_to, self._typos
+        for variant in _deletions(word):
+            key = hash(variant)
+            near = typos.get(key) if cached else None
+            if near is not None:
+                for other in (near,) if isinstance(near, str) else near:
+                    cached.pop(other, None)
+            self._file_typo(key, word)
 
     def _file_typo(self, variant: int, word: str) -> None:
         known = self._typos.get(variant)
@@ -537,14 +551,18 @@ class BuyerIndex:
         known = self._similar_to.get(word)
         if known is not None:
             return known
-        # A word of this length in _by_word is filed under its typos too, so the
-        # answer changes only when a word is filed there (which clears the cache).
-        similar = {word} if word in self._by_word else set()
+        # A stored word of this length is filed under its typos too, so its answer
+        # changes only when a word one typo from it is filed (_file_typos forgets it
+        # then). Other words' answers are not kept: one filed later changes them.
+        stored = word in self._by_word
+        similar = {word} if stored else set()
         for variant in _deletions(word):
             found = self._typos.get(hash(variant))
             if found:
                 similar.update((found,) if isinstance(found, str) else found)
-        known = self._similar_to[word] = list(similar)
+        known = list(similar)
+        if stored:
+            self._similar_to[word] = known
         return known
 
 
