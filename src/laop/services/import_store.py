@@ -801,6 +801,8 @@ _EACH, _ONCE, _NULL = 0, 1, 2  # a column's values in one INSERT: bound per row,
 
 def _kind(values: tuple[Any, ...]) -> int:
     first = values[0]
+    if values[-1] != first:
+        return _EACH  # as most columns: known without a pass over them all
     # Equal and of one type (1 == True, but SQLite stores them alike anyway).
     if values.count(first) != len(values) or len(set(map(type, values))) != 1:
         return _EACH
