@@ -1,8 +1,10 @@
 """A large sheet read in parts gives exactly the rows of the sheet read whole."""
 
+import os
 import re
 import subprocess
 import sys
+import time
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
@@ -268,3 +270,59 @@ def test_the_cutting_process_exits_2_for_a_sheet_it_does_not_cut(tmp_path: Path)
     done = subprocess.run([*command, *args], capture_output=True, text=True)
 
     assert done.returncode == 2 and done.stdout == ""
+
+
+def test_the_cutting_process_removes_the_parts_when_nobody_reads_them(tmp_path: Path) -> None:
+    path = tmp_path / "book.xlsx"
+    _inline_strings_book(path, 300)
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    command = [sys.executable, "-S", "-c", sheet_parts._CUT_SCRIPT, sheet_parts._root()]
+    args = [str(path), _sheet_member(path, 2), "2", str(folder), "4096", "xl/workbook.xml"]
+    reading, writing = os.pipe()
+    os.close(reading)  # the command that started it is gone
+    try:
+        done = subprocess.run([*command, *args], stdout=writing, stderr=subprocess.PIPE)
+    finally:
+        os.close(writing)
+
+    assert done.returncode == 3 and done.stderr == b""
+    assert not folder.exists()
+
+
+# A laop import whose cutting process takes a while (as for a large sheet), with the
+# temporary folder and the size from which a sheet is cut set by the test.
+_SLOW_CUT = """
+import sys
+from laop.services import sheet_parts
+sheet_parts.SPLIT_FROM = 0
+sheet_parts._processors = lambda: 2
+sheet_parts._CUT_SCRIPT = "import time; time.sleep(60); " + sheet_parts._CUT_SCRIPT
+from laop.console import main
+main()
+"""
+
+
+def test_a_command_that_fails_before_it_needs_the_sheet_leaves_no_parts(
+    tmp_path: Path, small_sheets_split: Path
+) -> None:
+    path = tmp_path / "book.xlsx"
+    _inline_strings_book(path, 300)
+    env = {
+        **os.environ,
+        "TMPDIR": str(small_sheets_split),
+        "LAOP_DB": str(tmp_path / "team.db"),
+        "NO_COLOR": "1",
+    }
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", _SLOW_CUT, "import", str(path), "--owner", "nobody"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+
+    assert done.returncode != 0 and "No user named 'nobody'" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert time.monotonic() - started < 30  # it did not wait for the cutting process
+    assert list(small_sheets_split.iterdir()) == []

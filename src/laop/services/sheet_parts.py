@@ -16,6 +16,7 @@ without their numbers, parts whose rows overlap, a full disk, a part calamine re
 makes read_in_parts give None, and the sheet is read whole as before.
 """
 
+import atexit
 import os
 import posixpath
 import re
@@ -110,11 +111,15 @@ def read_in_parts(path: Path, name: str, *, parts: int | None = None) -> SheetPa
             size = book.getinfo(member).file_size
         if size < SPLIT_FROM or shutil.disk_usage(tempfile.gettempdir()).free < 2 * size:
             return None  # small enough, or its parts' files would fill the disk
-        folder = tempfile.mkdtemp(prefix="laop-sheet-")
+        cutting = _Cutting(Path(tempfile.mkdtemp(prefix="laop-sheet-")))
+        # A command that fails before it needs the sheet exits while this (a daemon
+        # thread's) work goes on: the parts would stay behind, as big as the sheet.
+        atexit.register(cutting.discard)
         try:
-            return SheetParts(_read(path, member, needed, name, count, Path(folder)))
+            return SheetParts(_read(path, member, needed, name, count, cutting))
         finally:
-            shutil.rmtree(folder, ignore_errors=True)
+            cutting.discard()
+            atexit.unregister(cutting.discard)
     except (_Unsplittable, CalamineError, ElementTree.ParseError, zipfile.BadZipFile):
         return None
     except (OSError, KeyError, ValueError):  # unreadable, a member missing, a bad number
@@ -150,8 +155,24 @@ def _members(book: zipfile.ZipFile, name: str) -> tuple[str, list[str]]:
     return member, [n for n in needed if n in book.NameToInfo]
 
 
+class _Cutting:
+    """The parts' folder and the process writing them, removed and stopped by discard."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def discard(self) -> None:
+        """Stop the cutting process if it still runs, and remove the parts' folder."""
+        process = self.process
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
 def _read(
-    path: Path, member: str, needed: list[str], name: str, count: int, folder: Path
+    path: Path, member: str, needed: list[str], name: str, count: int, cutting: _Cutting
 ) -> list[Any]:
     """Cut the sheet into ``count`` parts and parse each as soon as it is written.
 
@@ -181,7 +202,7 @@ def _read(
         str(path),
         member,
         str(count),
-        str(folder),
+        str(cutting.folder),
         str(BLOCK),
         *needed,
     ]
@@ -190,10 +211,11 @@ def _read(
         with subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
         ) as cutter:
+            cutting.process = cutter
             assert cutter.stdout is not None
             for line in cutter.stdout:
                 index, last = map(int, line.split())
-                file = folder / f"part{index}.xlsx"
+                file = cutting.folder / f"part{index}.xlsx"
                 sheets.append(None)
                 if last:
                     complete = cutter.wait() == 0
@@ -229,7 +251,8 @@ def cut_main(args: list[str]) -> int:
 
     ``args``: the workbook, the sheet's member, the number of parts, the folder for
     them, the inflating block size, then the members every part needs besides. Exits 2
-    for a sheet this module does not cut, 1 when the workbook cannot be read.
+    for a sheet this module does not cut, 1 when the workbook cannot be read, 3 (and
+    removes the folder) when nobody reads what it says: the command is gone.
     """
     path, member, count, folder, block, *needed = args
     try:
@@ -247,6 +270,11 @@ def cut_main(args: list[str]) -> int:
                     print(index, int(last), flush=True)
                     if last:
                         return 0
+    except BrokenPipeError:
+        # The command is gone (killed) and left the parts behind: remove them here.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error
+        shutil.rmtree(folder, ignore_errors=True)
+        return 3
     except _Unsplittable:
         return 2
     except (OSError, KeyError, ValueError, zipfile.BadZipFile):
