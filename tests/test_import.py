@@ -1775,7 +1775,7 @@ def test_rows_travel_from_the_cleaning_process_unchanged():
     # in the importing process gives, to the microsecond.
     from zoneinfo import ZoneInfo
 
-    from laop.services.clean_ahead import _pack, _pack_chunk
+    from laop.services.clean_ahead import _decode, _encode, _pack, _pack_chunk
     from laop.services.import_columns import ColumnCleaner
     from laop.services.import_rows import RowCleaner, clean_or_error, unpack
     from laop.services.sheet import Column
@@ -1812,9 +1812,15 @@ def test_rows_travel_from_the_cleaning_process_unchanged():
     chunk = list(enumerate(sheet, start=2))
     chunked = ColumnCleaner(RowCleaner(columns, users={}, tz=tz, now=NOW, prepare=prepare))
     assert chunked.usable
-    assert _pack_chunk(chunked, chunk) == [
-        _pack(number, cells, clean_or_error(there, cells)) for number, cells in chunk
-    ]
+    packed = _pack_chunk(chunked, chunk)
+    assert packed == [_pack(number, cells, clean_or_error(there, cells)) for number, cells in chunk]
+    # Sent as marshal's bytes, exactly (types too); a refused row's cells may hold a
+    # datetime, which marshal does not take: that chunk goes as pickle's.
+    sent = _encode(packed)
+    assert sent[:1] == b"m" and repr(_decode(sent)) == repr(packed)
+    refused = [(9, "Bad date", [moment, "x"]), (10, None, None)]
+    sent = _encode(refused)
+    assert sent[:1] == b"p" and _decode(sent) == refused
     for number, cells in chunk:
         try:
             expected = here.clean(cells)

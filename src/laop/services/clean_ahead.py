@@ -16,7 +16,9 @@ the parent's database connection, threads or buffered output. The children are f
 before the import's writer thread exists.
 """
 
+import marshal
 import os
+import pickle
 import signal
 from collections.abc import Iterator
 from contextlib import suppress
@@ -40,6 +42,7 @@ __all__ = ["FORK_FROM", "Chunk", "CleanAhead", "clean_here"]
 FORK_FROM = 20_000  # rows; a smaller sheet is cleaned in the importing process
 PIPE_BYTES = 1 << 20  # the default limit of unprivileged pipes on Linux; ~3 chunks
 PROCESSES = 2  # cleaning processes, each taking every other chunk
+_MARSHALLED, _PICKLED = b"m", b"p"  # how a chunk's bytes were made (_encode)
 
 _INSTANTS = (ACQUIRED, LAST_CONTACT)  # a chunk's columns sent as microseconds
 # A chunk: (sheet row number, the row cleaned, its cells) for each row. The row is
@@ -88,9 +91,9 @@ class CleanAhead:
                     _skip(rows, first * size)
                     columns = ColumnCleaner(cleaner)
                     while chunk := list(islice(rows, size)):
-                        sending.send(_pack_chunk(columns, chunk))
+                        sending.send_bytes(_encode(_pack_chunk(columns, chunk)))
                         _skip(rows, (processes - 1) * size)
-                    sending.send([])
+                    sending.send_bytes(_encode([]))
                     sending.close()
                     status = 0
                 finally:
@@ -103,7 +106,7 @@ class CleanAhead:
         """The chunks in the sheet's order, cleaned."""
         for index in count():
             try:
-                packed = self._receiving[index % len(self._receiving)].recv()
+                packed = _decode(self._receiving[index % len(self._receiving)].recv_bytes())
             except (EOFError, OSError):
                 raise LaopError(
                     "The process cleaning the rows stopped; nothing was imported."
@@ -122,6 +125,27 @@ class CleanAhead:
                 os.kill(pid, signal.SIGKILL)  # done already, unless the import failed
         for pid in pids:
             os.waitpid(pid, 0)
+
+
+def _encode(chunk: Chunk) -> bytes:
+    """A chunk as the bytes a cleaning process sends: marshal's, else pickle's.
+
+    marshal writes and reads the plain values of a cleaned row (str, int, None,
+    tuples and lists of them) in about half of pickle's time (100,000 rows: 0.08 s
+    against 0.2 s to write, 0.15 s against 0.2 s to read); both ends are the same
+    interpreter. Cells sent with a refusal may hold what marshal does not take (a
+    calamine datetime), and that chunk is pickled.
+    """
+    try:
+        return _MARSHALLED + marshal.dumps(chunk)
+    except ValueError:
+        return _PICKLED + pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _decode(data: bytes) -> Chunk:
+    """The chunk _encode made ``data`` of."""
+    payload = memoryview(data)[1:]
+    return marshal.loads(payload) if data[:1] == _MARSHALLED else pickle.loads(payload)
 
 
 def _skip(rows: Iterator[Any], count: int) -> None:

@@ -122,10 +122,10 @@ class CleanRow:
     numbers: str | None = None
 
 
-# A CleanRow as one flat tuple, how a row travels from a cleaning process (pickled at
-# C speed) and how the importing process places most rows (without making a CleanRow
-# of them): CleanCustomer's fields, then CleanRow's own, its two instants (UTC) as
-# microseconds since the epoch (an int pickles in a fraction of a datetime's time).
+# A CleanRow as one flat tuple of plain values, how a row travels from a cleaning
+# process (marshalled at C speed) and how the importing process places most rows
+# (without making a CleanRow of them): CleanCustomer's fields, then CleanRow's own,
+# its two instants (UTC) as microseconds since the epoch (marshal takes no datetime).
 Packed = tuple[Any, ...]
 CUSTOMER_FIELDS = len(fields(CleanCustomer))
 # Where each of CleanRow's own fields is in a Packed tuple.
