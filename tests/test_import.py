@@ -1885,11 +1885,17 @@ def test_fields_settled_as_read_give_what_the_general_way_gives(seed):
 
 
 @pytest.mark.parametrize("last_contact", [None, datetime(2026, 3, 1, 8, 0, tzinfo=UTC)])
-@pytest.mark.parametrize("write", [True, False])
+# A dry run prepares no dates (ImportStore.preparer is None).
+@pytest.mark.parametrize(("write", "prepared"), [(True, False), (False, False), (True, True)])
 def test_creating_a_buyer_in_one_step_records_what_the_separate_steps_record(
-    session, write, last_contact
+    session, write, last_contact, prepared
 ):
-    """ImportStore.create is the add-steps' fast path for new buyers: same rows, same buyer."""
+    """ImportStore.create is the add-steps' fast path for new buyers: same rows, same buyer.
+
+    With its dates prepared where the row was cleaned, create() makes the buyer's own
+    row at once, and the Buyer only when asked for: both as the steps make them."""
+    from dataclasses import replace
+
     from laop.services.customers import CleanCustomer
     from laop.services.import_rows import CleanRow, pack
     from laop.services.import_store import Buyer, ImportStore
@@ -1911,14 +1917,22 @@ def test_creating_a_buyer_in_one_step_records_what_the_separate_steps_record(
     keys = {"company_key": "acme trading", "contact_key": "ann lee"}
 
     one = ImportStore(session, write=write, actor_id=1, now=NOW)
+    made = one.preparer()("B", acquired, last_contact) if prepared else None
     row = CleanRow(
-        data, **keys, grade="B", owner_id=None, acquired=acquired, last_contact=last_contact
+        data,
+        **keys,
+        grade="B",
+        owner_id=None,
+        acquired=acquired,
+        last_contact=last_contact,
+        prepared=made,
     )
-    created = one.create(pack(row), owner_id=2, reason="import")
+    buyer_id = one.create(pack(row), owner_id=2, reason="import")
+    assert list(one.buyers.created) == ([buyer_id] if prepared else [])
 
     steps = ImportStore(session, write=write, actor_id=1, now=NOW)
     buyer = Buyer(
-        created.id,  # ids come from a sequence on PostgreSQL: the same one here
+        buyer_id,  # ids come from a sequence on PostgreSQL: the same one here
         data.company,
         data.contact,
         data.country,
@@ -1944,9 +1958,18 @@ def test_creating_a_buyer_in_one_step_records_what_the_separate_steps_record(
     if last_contact is not None:
         steps.add_follow_up(buyer, at=last_contact)
 
-    assert created == buyer
+    if prepared:
+        # The buyer's row, made now, is the one the steps' buyer gets as it is
+        # written (its follow-up state derived from its log); the Buyer, made when
+        # asked for, is the steps' one as written (a change is then an UPDATE).
+        ours = one._pending["customer"].pop()
+        assert ours == steps._customer_row(buyer, *steps._followup())
+        assert one.buyers[buyer_id] == replace(buyer, stored=True)
+        assert not one.buyers.created and not one._new and not one._sent
+    else:
+        assert one.buyers[buyer_id] == buyer
+        assert one._sent == steps._sent
     assert one._pending == steps._pending
-    assert one._sent == steps._sent
     assert one.index.emails == steps.index.emails and one.index.phones == steps.index.phones
 
 

@@ -39,7 +39,17 @@ from laop.models import (
     Message,
 )
 from laop.services.buyer_index import BuyerIndex
-from laop.services.import_rows import Packed, moment
+from laop.services.import_rows import (
+    ACQUIRED,
+    COMPANY_KEY,
+    CONTACT_KEY,
+    EMAILS,
+    GRADE,
+    LAST_CONTACT,
+    PHONES,
+    Packed,
+    moment,
+)
 from laop.services.normalize import region_of
 
 if TYPE_CHECKING:
@@ -152,6 +162,20 @@ class Buyer:
         self.added.setdefault(kind, []).append(value)
 
 
+class _Buyers(dict[int, Buyer]):
+    """The import's buyers by id; one create() recorded (``created``) is made when first
+    asked for (``make``), and kept."""
+
+    def __init__(self, make: Callable[[int, tuple[Packed, int]], Buyer]) -> None:
+        super().__init__()
+        self.created: dict[int, tuple[Packed, int]] = {}
+        self._make = make
+
+    def __missing__(self, buyer_id: int) -> Buyer:
+        buyer = self[buyer_id] = self._make(buyer_id, self.created.pop(buyer_id))
+        return buyer
+
+
 class ImportStore:
     """Loads every buyer into a BuyerIndex and writes the import's rows in bulk."""
 
@@ -160,7 +184,7 @@ class ImportStore:
         self.write = write
         self.actor_id = actor_id
         self.now = now
-        self.buyers: dict[int, Buyer] = {}
+        self.buyers = _Buyers(self._made)
         # Candidates show the buyers themselves (a buyer is in ``buyers`` before the
         # index files it, and a filled-in name is filed again).
         self.index = BuyerIndex(refs=self.buyers)
@@ -367,7 +391,7 @@ class ImportStore:
             sqlite=self.dialect == "sqlite",
         )
 
-    def create(self, row: Packed, *, owner_id: int, reason: str) -> Buyer:
+    def create(self, row: Packed, *, owner_id: int, reason: str) -> int:
         """A buyer to create from a sheet row (packed, import_rows.pack), with all it brings.
 
         Records what add_buyer, add_contact (each e-mail, then each phone: a cleaned row
@@ -376,7 +400,11 @@ class ImportStore:
         import create a buyer. The row's acquisition is the import's start when it has
         none; its prepared values are what preparer() gave for its grade, acquisition
         and last follow-up (None: worked out here). ``owner_id``: the row's owner or the
-        import's default one.
+        import's default one. Returns the buyer's id.
+
+        With its prepared values, the buyer's own row is made here too, from the sheet
+        row, and the Buyer only when something asks for it (buyers, _made): most
+        buyers a large import creates are never looked at again.
         """
         (
             company,
@@ -394,52 +422,136 @@ class ImportStore:
             contact_key,
             grade,
             _owner,
-            acquired,
+            _acquired,
             last,
             prepared,
             domains,
             _numbers,
         ) = row
-        acquired_at = self.now if acquired is None else moment(acquired)
-        last_contact = None if last is None else moment(last)
         buyer_id = self.new_id()
-        grade = grade or None
-        buyer = Buyer(
-            buyer_id,
-            company,
-            contact,
-            country,
-            city,
-            nature,
-            strength,
-            source,
-            grade,
-            owner_id,
-            notes,
-            acquired_at
-            if last_contact is None or acquired_at <= last_contact
-            else last_contact,  # the earlier, as min() gives it (with less to do)
-            last_contact,
-            company_key,
-            contact_key,
-            list(products),
-            len(emails) + len(phones),
-            True,  # new
-            False,  # stored
-        )
-        self.buyers[buyer_id] = buyer
-        self._new.append(buyer)
         index = self.index
         if domains is None:  # not worked out with the row
             domains = tuple(map(index.company_domain, emails))
         index.file_new(
             buyer_id, company, contact, company_key, contact_key, emails, domains, phones
         )
-        write = self.write
-        if not write:
-            if last_contact is not None:
-                self._sent[buyer_id] = [last_contact]
-            return buyer
+        if prepared is None:
+            self._create_buyer(row, buyer_id, owner_id, reason, domains)
+            return buyer_id
+        self.buyers.created[buyer_id] = (row, owner_id)
+        if not self.write:
+            return buyer_id
+        grade = grade or None
+        first, graded_at, sent_at, last_day, due = prepared
+        region = None
+        if country:
+            region = self._regions.get(country)
+            if region is None:
+                region = self._regions[country] = region_of(country).value
+        now = self._now
+        self._pending["customer"].append(
+            (
+                buyer_id,
+                company,
+                contact,
+                country,
+                city,
+                region,
+                nature,
+                strength,
+                source,
+                grade,
+                notes,
+                owner_id,
+                company_key,
+                contact_key,
+                first,
+                now,
+                now,
+                sent_at,  # the last contact: the follow-up, the buyer's one message
+                sent_at,  # the last outbound one
+                last_day,
+                None,  # no inbound message
+                None,  # so nothing awaits a reply
+                due,
+            )
+        )
+        self._pending_details(buyer_id, emails, domains, phones, products, owner_id, reason)
+        if grade:
+            self._pending["grade"].append((buyer_id, None, grade, reason, self.actor_id, graded_at))
+        if last is not None:
+            self._pending["message"].append(
+                (
+                    buyer_id,
+                    "email",
+                    "out",
+                    "follow-up",
+                    False,
+                    FOLLOW_UP_NOTE,
+                    owner_id or self.actor_id,
+                    sent_at,
+                    now,
+                )
+            )
+        return buyer_id
+
+    def _create_buyer(
+        self,
+        row: Packed,
+        buyer_id: int,
+        owner_id: int,
+        reason: str,
+        domains: Sequence[str | None],
+    ) -> None:
+        """create() of a row without prepared values: the Buyer, whose row is made
+        (and follow-up state derived) as it is written."""
+        buyer = self._made(buyer_id, (row, owner_id), stored=False)
+        self.buyers[buyer_id] = buyer
+        self._new.append(buyer)
+        last_contact = buyer.last_out_at
+        if last_contact is not None:
+            self._sent[buyer_id] = [last_contact]
+        if not self.write:
+            return
+        emails, phones, products = row[EMAILS], row[PHONES], buyer.products
+        self._pending_details(buyer_id, emails, domains, phones, products, owner_id, reason)
+        if buyer.grade:
+            self._pending["grade"].append(
+                (
+                    buyer_id,
+                    None,
+                    buyer.grade,
+                    reason,
+                    self.actor_id,
+                    self._instant(self.now if row[ACQUIRED] is None else moment(row[ACQUIRED])),
+                )
+            )
+        if last_contact is not None:
+            self._pending["message"].append(
+                (
+                    buyer_id,
+                    "email",
+                    "out",
+                    "follow-up",
+                    False,
+                    FOLLOW_UP_NOTE,
+                    owner_id or self.actor_id,
+                    self._instant(last_contact),
+                    self._now,
+                )
+            )
+
+    def _pending_details(
+        self,
+        buyer_id: int,
+        emails: list[str],
+        domains: Sequence[str | None],
+        phones: list[tuple[str, bool]],
+        products: list[str],
+        owner_id: int,
+        reason: str,
+    ) -> None:
+        """The contact and product rows of a buyer create() records."""
         if emails or phones:
             contacts = self._pending["contact"]
             position = 0
@@ -455,30 +567,40 @@ class ImportStore:
             self._pending["product"].extend(
                 [(buyer_id, product, at) for at, product in enumerate(products)]
             )
-        if prepared is not None:
-            buyer.prepared = prepared
-            graded_at, sent_at = prepared[1], prepared[2]
-        else:
-            graded_at = self._instant(acquired_at) if grade else None
-            sent_at = None if last_contact is None else self._instant(last_contact)
-        if grade:
-            self._pending["grade"].append((buyer_id, None, grade, reason, self.actor_id, graded_at))
-        if last_contact is not None:
-            self._pending["message"].append(
-                (
-                    buyer_id,
-                    "email",
-                    "out",
-                    "follow-up",
-                    False,
-                    FOLLOW_UP_NOTE,
-                    owner_id or self.actor_id,
-                    sent_at,
-                    self._now,
-                )
-            )
-            self._sent[buyer_id] = [last_contact]
-        return buyer
+
+    def _made(self, buyer_id: int, created: tuple[Packed, int], *, stored: bool = True) -> Buyer:
+        """The Buyer create() recorded as ``created`` (the sheet row and its owner).
+
+        ``stored``: its row is among those written (or to be, as made by create()):
+        a change from now on is written by an UPDATE, as for a buyer found stored.
+        """
+        row, owner_id = created
+        acquired, last = row[ACQUIRED], row[LAST_CONTACT]
+        acquired_at = self.now if acquired is None else moment(acquired)
+        last_contact = None if last is None else moment(last)
+        return Buyer(
+            buyer_id,
+            row[0],  # company
+            row[1],  # contact
+            row[4],  # country
+            row[5],  # city
+            row[6],  # nature
+            row[8],  # strength
+            row[7],  # source
+            row[GRADE] or None,
+            owner_id,
+            row[10],  # notes
+            acquired_at
+            if last_contact is None or acquired_at <= last_contact
+            else last_contact,  # the earlier, as min() gives it (with less to do)
+            last_contact,
+            row[COMPANY_KEY],
+            row[CONTACT_KEY],
+            list(row[9]),  # products
+            len(row[EMAILS]) + len(row[PHONES]),
+            True,  # new
+            stored,
+        )
 
     def add_contact(self, buyer: Buyer, kind: str, value: str, *, whatsapp: bool) -> None:
         """An e-mail or phone for a buyer (new or stored)."""
