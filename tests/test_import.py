@@ -2015,3 +2015,32 @@ def test_buyers_created_in_a_second_process_carry_the_state_their_log_gives(
     assert session.execute(select(*columns).order_by(Customer.id)).all() == stored
     dup = next(row for row in stored if row[0] == min(r[0] for r in stored))
     assert dup[1] == "B" and str(dup[4]).startswith("2026-02-20")
+
+
+def test_threads_take_turns_often_while_rows_are_placed(team, monkeypatch):
+    # The writer thread needs the GIL back after each statement: the interpreter's
+    # switch interval is short while rows are placed, and as it was afterwards, even
+    # when the import fails.
+    import sys
+
+    from laop.services import imports
+
+    seen = []
+    place = imports._Run.place_chunk
+
+    def placing(self, chunk):
+        seen.append(sys.getswitchinterval())
+        place(self, chunk)
+
+    monkeypatch.setattr(imports._Run, "place_chunk", placing)
+    before = sys.getswitchinterval()
+    ok(team("import", str(SAMPLE)))
+    assert seen and set(seen) == {imports.SWITCH_INTERVAL} < {before, imports.SWITCH_INTERVAL}
+    assert sys.getswitchinterval() == before
+
+    def failing(self, chunk):
+        raise RuntimeError("placing failed")
+
+    monkeypatch.setattr(imports._Run, "place_chunk", failing)
+    assert team("import", str(SAMPLE)).exit_code != 0
+    assert sys.getswitchinterval() == before
