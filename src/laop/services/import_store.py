@@ -41,11 +41,7 @@ from laop.models import (
 from laop.services.buyer_index import BuyerIndex
 from laop.services.import_rows import (
     ACQUIRED,
-    COMPANY_KEY,
-    CONTACT_KEY,
     EMAILS,
-    GRADE,
-    LAST_CONTACT,
     PHONES,
     Packed,
     moment,
@@ -162,13 +158,57 @@ class Buyer:
         self.added.setdefault(kind, []).append(value)
 
 
+def _kept(row: Packed, owner_id: int) -> tuple[Any, ...]:
+    """What ImportStore._made needs of a created buyer's sheet row, and no more: the
+    Buyer's fields in its order up to the notes, the row's two instants, its keys,
+    its products and how many e-mails and phones it has."""
+    (
+        company,
+        contact,
+        emails,
+        phones,
+        country,
+        city,
+        nature,
+        source,
+        strength,
+        products,
+        notes,
+        company_key,
+        contact_key,
+        grade,
+        _owner,
+        acquired,
+        last,
+        *_rest,
+    ) = row
+    return (
+        company,
+        contact,
+        country,
+        city,
+        nature,
+        strength,
+        source,
+        grade or None,
+        owner_id,
+        notes,
+        acquired,
+        last,
+        company_key,
+        contact_key,
+        products,
+        len(emails) + len(phones),
+    )
+
+
 class _Buyers(dict[int, Buyer]):
     """The import's buyers by id; one create() recorded (``created``) is made when first
     asked for (``make``), and kept."""
 
-    def __init__(self, make: Callable[[int, tuple[Packed, int]], Buyer]) -> None:
+    def __init__(self, make: Callable[[int, tuple[Any, ...]], Buyer]) -> None:
         super().__init__()
-        self.created: dict[int, tuple[Packed, int]] = {}
+        self.created: dict[int, tuple[Any, ...]] = {}
         self._make = make
 
     def __missing__(self, buyer_id: int) -> Buyer:
@@ -438,10 +478,10 @@ class ImportStore:
         if prepared is None:
             self._create_buyer(row, buyer_id, owner_id, reason, domains)
             return buyer_id
-        self.buyers.created[buyer_id] = (row, owner_id)
+        self.buyers.created[buyer_id] = _kept(row, owner_id)
+        grade = grade or None
         if not self.write:
             return buyer_id
-        grade = grade or None
         first, graded_at, sent_at, last_day, due = prepared
         region = None
         if country:
@@ -505,7 +545,7 @@ class ImportStore:
     ) -> None:
         """create() of a row without prepared values: the Buyer, whose row is made
         (and follow-up state derived) as it is written."""
-        buyer = self._made(buyer_id, (row, owner_id), stored=False)
+        buyer = self._made(buyer_id, _kept(row, owner_id), stored=False)
         self.buyers[buyer_id] = buyer
         self._new.append(buyer)
         last_contact = buyer.last_out_at
@@ -568,36 +608,26 @@ class ImportStore:
                 [(buyer_id, product, at) for at, product in enumerate(products)]
             )
 
-    def _made(self, buyer_id: int, created: tuple[Packed, int], *, stored: bool = True) -> Buyer:
-        """The Buyer create() recorded as ``created`` (the sheet row and its owner).
+    def _made(self, buyer_id: int, kept: tuple[Any, ...], *, stored: bool = True) -> Buyer:
+        """The Buyer create() kept the makings of (_kept).
 
         ``stored``: its row is among those written (or to be, as made by create()):
         a change from now on is written by an UPDATE, as for a buyer found stored.
         """
-        row, owner_id = created
-        acquired, last = row[ACQUIRED], row[LAST_CONTACT]
+        acquired, last = kept[10], kept[11]
         acquired_at = self.now if acquired is None else moment(acquired)
         last_contact = None if last is None else moment(last)
         return Buyer(
             buyer_id,
-            row[0],  # company
-            row[1],  # contact
-            row[4],  # country
-            row[5],  # city
-            row[6],  # nature
-            row[8],  # strength
-            row[7],  # source
-            row[GRADE] or None,
-            owner_id,
-            row[10],  # notes
+            *kept[:10],
             acquired_at
             if last_contact is None or acquired_at <= last_contact
             else last_contact,  # the earlier, as min() gives it (with less to do)
             last_contact,
-            row[COMPANY_KEY],
-            row[CONTACT_KEY],
-            list(row[9]),  # products
-            len(row[EMAILS]) + len(row[PHONES]),
+            kept[12],
+            kept[13],
+            list(kept[14]),
+            kept[15],
             True,  # new
             stored,
         )
