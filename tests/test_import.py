@@ -2044,3 +2044,38 @@ def test_threads_take_turns_often_while_rows_are_placed(team, monkeypatch):
     monkeypatch.setattr(imports._Run, "place_chunk", failing)
     assert team("import", str(SAMPLE)).exit_code != 0
     assert sys.getswitchinterval() == before
+
+
+def test_an_import_leaves_its_buyers_to_be_freed_at_once(session, tmp_path):
+    # The buyers an import keeps (a hundred thousand, for a large sheet) go as soon as
+    # it returns: nothing holds them in a cycle for the garbage collector to find.
+    import gc
+    import weakref
+
+    from laop.services import import_store
+    from laop.services.imports import ImportOptions, import_file
+    from laop.services.users import add_user
+
+    stores = []
+    start = import_store.ImportStore.__init__
+
+    def keeping(self, *args, **kwargs):
+        start(self, *args, **kwargs)
+        stores.append((weakref.ref(self), weakref.ref(self.buyers)))
+
+    path = write_xlsx(
+        tmp_path / "two.xlsx",
+        [["Company", "Email"], ["One Ltd", "a@one.com"], ["Two Ltd", "b@two.com"]],
+    )
+    actor = add_user(session, name="lily")
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(import_store.ImportStore, "__init__", keeping)
+            report = import_file(session, path, actor=actor, options=ImportOptions())
+        assert report.created == 2 and len(stores) == 1
+        assert [ref() for ref in stores[0]] == [None, None]
+    finally:
+        if collecting:
+            gc.enable()
