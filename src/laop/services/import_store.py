@@ -208,20 +208,46 @@ def _made(now: datetime, buyer_id: int, kept: tuple[Any, ...], *, stored: bool =
     ``stored``: its row is among those written (or to be, as made by create()):
     a change from now on is written by an UPDATE, as for a buyer found stored.
     """
-    acquired, last = kept[10], kept[11]
+    (
+        company,
+        contact,
+        country,
+        city,
+        nature,
+        strength,
+        source,
+        grade,
+        owner_id,
+        notes,
+        acquired,
+        last,
+        company_key,
+        contact_key,
+        products,
+        contacts,
+    ) = kept
     acquired_at = now if acquired is None else moment(acquired)
     last_contact = None if last is None else moment(last)
     return Buyer(
         buyer_id,
-        *kept[:10],
+        company,
+        contact,
+        country,
+        city,
+        nature,
+        strength,
+        source,
+        grade,
+        owner_id,
+        notes,
         acquired_at
         if last_contact is None or acquired_at <= last_contact
         else last_contact,  # the earlier, as min() gives it (with less to do)
         last_contact,
-        kept[12],
-        kept[13],
-        list(kept[14]),
-        kept[15],
+        company_key,
+        contact_key,
+        list(products),
+        contacts,
         True,  # new
         stored,
     )
