@@ -518,7 +518,7 @@ class ImportStore:
             grade,
             _owner,
             _acquired,
-            last,
+            _last,
             prepared,
             domains,
             _numbers,
@@ -538,11 +538,6 @@ class ImportStore:
         if not self.write:
             return buyer_id
         first, graded_at, sent_at, last_day, due = prepared
-        region = None
-        if country:
-            region = self._regions.get(country)
-            if region is None:
-                region = self._regions[country] = region_of(country).value
         now = self._now
         self._pending["customer"].append(
             (
@@ -551,7 +546,7 @@ class ImportStore:
                 contact,
                 country,
                 city,
-                region,
+                self._region(country),
                 nature,
                 strength,
                 source,
@@ -571,23 +566,9 @@ class ImportStore:
                 due,
             )
         )
-        self._pending_details(buyer_id, emails, domains, phones, products, owner_id, reason)
-        if grade:
-            self._pending["grade"].append((buyer_id, None, grade, reason, self.actor_id, graded_at))
-        if last is not None:
-            self._pending["message"].append(
-                (
-                    buyer_id,
-                    "email",
-                    "out",
-                    "follow-up",
-                    False,
-                    FOLLOW_UP_NOTE,
-                    owner_id or self.actor_id,
-                    sent_at,
-                    now,
-                )
-            )
+        self._pending_rows(
+            buyer_id, emails, domains, phones, products, grade, owner_id, reason, graded_at, sent_at
+        )
         return buyer_id
 
     def _create_buyer(
@@ -608,45 +589,35 @@ class ImportStore:
             self._sent[buyer_id] = [last_contact]
         if not self.write:
             return
-        emails, phones, products = row[EMAILS], row[PHONES], buyer.products
-        self._pending_details(buyer_id, emails, domains, phones, products, owner_id, reason)
-        if buyer.grade:
-            self._pending["grade"].append(
-                (
-                    buyer_id,
-                    None,
-                    buyer.grade,
-                    reason,
-                    self.actor_id,
-                    self._instant(self.now if row[ACQUIRED] is None else moment(row[ACQUIRED])),
-                )
-            )
-        if last_contact is not None:
-            self._pending["message"].append(
-                (
-                    buyer_id,
-                    "email",
-                    "out",
-                    "follow-up",
-                    False,
-                    FOLLOW_UP_NOTE,
-                    owner_id or self.actor_id,
-                    self._instant(last_contact),
-                    self._now,
-                )
-            )
+        acquired = self.now if row[ACQUIRED] is None else moment(row[ACQUIRED])
+        self._pending_rows(
+            buyer_id,
+            row[EMAILS],
+            domains,
+            row[PHONES],
+            buyer.products,
+            buyer.grade,
+            owner_id,
+            reason,
+            self._instant(acquired) if buyer.grade else None,
+            self._instant(last_contact),
+        )
 
-    def _pending_details(
+    def _pending_rows(
         self,
         buyer_id: int,
         emails: list[str],
         domains: Sequence[str | None],
         phones: list[tuple[str, bool]],
         products: list[str],
+        grade: str | None,
         owner_id: int,
         reason: str,
+        graded_at: Any,
+        sent_at: Any,
     ) -> None:
-        """The contact and product rows of a buyer create() records."""
+        """The contact, product, grade and follow-up rows of a buyer create() records
+        (``graded_at``, ``sent_at``: bound values; None: no grade, no follow-up)."""
         if emails or phones:
             contacts = self._pending["contact"]
             position = 0
@@ -662,6 +633,33 @@ class ImportStore:
             self._pending["product"].extend(
                 [(buyer_id, product, at) for at, product in enumerate(products)]
             )
+        if grade:
+            self._pending["grade"].append((buyer_id, None, grade, reason, self.actor_id, graded_at))
+        if sent_at is not None:
+            self._pending["message"].append(self._follow_up(buyer_id, owner_id, sent_at))
+
+    def _follow_up(self, buyer_id: int, owner_id: int | None, at: Any) -> tuple[Any, ...]:
+        """The message row of the sheet's last follow-up (``at``: its bound value)."""
+        return (
+            buyer_id,
+            "email",
+            "out",
+            "follow-up",
+            False,
+            FOLLOW_UP_NOTE,
+            owner_id or self.actor_id,
+            at,
+            self._now,
+        )
+
+    def _region(self, country: str | None) -> str | None:
+        """The market region stored with a country (None without one)."""
+        if not country:
+            return None
+        region = self._regions.get(country)
+        if region is None:
+            region = self._regions[country] = region_of(country).value
+        return region
 
     def add_contact(self, buyer: Buyer, kind: str, value: str, *, whatsapp: bool) -> None:
         """An e-mail or phone for a buyer (new or stored)."""
@@ -691,17 +689,7 @@ class ImportStore:
         """The sheet's last follow-up, as an outbound e-mail we wrote (not automatic)."""
         if self.write:
             self._pending["message"].append(
-                (
-                    buyer.id,
-                    "email",
-                    "out",
-                    "follow-up",
-                    False,
-                    FOLLOW_UP_NOTE,
-                    buyer.owner_id or self.actor_id,
-                    self._instant(at),
-                    self._now,
-                )
+                self._follow_up(buyer.id, buyer.owner_id, self._instant(at))
             )
         buyer.last_out_at = at
         # Acquisition is the first contact, as when a message is logged.
@@ -829,11 +817,7 @@ class ImportStore:
                 day(state["due_on"]),
             )
         country = buyer.country
-        region = None
-        if country:
-            region = self._regions.get(country)
-            if region is None:
-                region = self._regions[country] = region_of(country).value
+        region = self._region(country)
         return (
             buyer.id,
             buyer.company,
